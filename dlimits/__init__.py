@@ -13,11 +13,11 @@ chapters share:
 """
 
 from . import data, fit, measure, models, plot, runtime, train
-from .runtime import cost_report, get_device, seed_everything, start_ledger
+from .runtime import cost_report, get_device, notebook_setup, seed_everything, start_ledger
 
 __version__ = "0.1.0"
 
 __all__ = [
     "data", "fit", "measure", "models", "plot", "runtime", "train",
-    "cost_report", "get_device", "seed_everything", "start_ledger",
+    "cost_report", "get_device", "notebook_setup", "seed_everything", "start_ledger",
 ]

@@ -48,16 +48,17 @@ def mlp(
         raise TypeError(f"hidden must be a sequence of layer widths such as [64, 64], got {hidden!r}.")
     widths = [positive_int(f"hidden[{i}]", h) for i, h in enumerate(hidden)]
     one_of("activation", activation, _ACTIVATIONS)
-    layers: list[nn.Module] = []
-    sizes = [n_inputs, *widths]
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-        layers += [nn.Linear(a, b), _ACTIVATIONS[activation]()]
-    layers.append(nn.Linear(sizes[-1], n_outputs))
-    if seed is None:
+    def build() -> nn.Sequential:
+        layers: list[nn.Module] = []
+        sizes = [n_inputs, *widths]
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+            layers += [nn.Linear(a, b), _ACTIVATIONS[activation]()]
+        layers.append(nn.Linear(sizes[-1], n_outputs))
         return nn.Sequential(*layers)
+
+    if seed is None:
+        return build()
+    # initialise from `seed` without disturbing the global random stream
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        for layer in layers:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
-    return nn.Sequential(*layers)
+        return build()

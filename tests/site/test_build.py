@@ -1,0 +1,111 @@
+"""The website builds cleanly and shows no error output from any notebook."""
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from .conftest import ROOT
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    def walk(items):
+        for item in items:
+            if "file" in item:
+                files.append(item["file"])
+            walk(item.get("sections", []))
+            walk(item.get("chapters", []))
+    walk(toc["parts"])
+    return files
+
+
+def test_every_page_in_the_toc_is_built(built_site):
+    missing = [f for f in toc_files() if not (built_site / f"{f}.html").exists()]
+    assert not missing, f"pages in _toc.yml without HTML output: {missing}"
+
+
+def test_every_notebook_in_chapters_is_in_the_toc():
+    listed = set(toc_files())
+    notebooks = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").rglob("*.ipynb")
+                 if ".ipynb_checkpoints" not in p.parts}
+    assert notebooks <= listed, f"notebooks missing from _toc.yml: {sorted(notebooks - listed)}"
+
+
+def test_committed_notebooks_are_executed_without_errors():
+    problems = []
+    for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
+                continue
+            if cell.get("execution_count") is None:
+                problems.append(f"{path.name} cell {i}: never executed")
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    problems.append(f"{path.name} cell {i}: stored error {out.get('ename')}")
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    problems.append(f"{path.name} cell {i}: stderr output {''.join(out['text'])[:80]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_html_has_no_error_outputs_or_tracebacks(built_site):
+    bad = []
+    for page in built_site.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        text = page.read_text(errors="replace")
+        if "Traceback (most recent call last)" in text or 'class="output traceback' in text:
+            bad.append(str(page.relative_to(built_site)))
+        if re.search(r"<span class=\"[a-z]*\">(?:[A-Za-z]+Error|Exception)</span>:", text):
+            bad.append(str(page.relative_to(built_site)))
+    assert not bad, f"pages showing errors: {bad}"
+
+
+def test_figures_have_alt_text_and_captions(built_site):
+    for f in toc_files():
+        if not f.startswith("chapters/"):
+            continue
+        html = (built_site / f"{f}.html").read_text()
+        for img in re.findall(r"<img[^>]*>", html):
+            if "_images/" in img or "jupyter_execute" in img:
+                alt = re.search(r'alt="([^"]*)"', img)
+                assert alt and len(alt.group(1)) > 20, f"{f}: figure without real alt text: {img[:120]}"
+
+
+def test_execution_times_page_lists_every_notebook(built_site):
+    html = (built_site / "backmatter" / "execution-times.html").read_text()
+    for path in (ROOT / "chapters").rglob("*.ipynb"):
+        assert path.stem in html, f"{path.stem} missing from the execution-times table"
+
+
+def test_repository_url_is_set_in_one_place():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert url.startswith("https://")
+    mentions = [p for p in ROOT.glob("*.yml") if url in p.read_text()]
+    assert [p.name for p in mentions] == ["_config.yml"]
+
+
+def test_student_edition_has_no_solutions(tmp_path):
+    import subprocess
+    import sys
+
+    nbs = sorted((ROOT / "chapters").rglob("*.ipynb"))
+    exe = Path(sys.executable).with_name("jupyter")
+    for nb in nbs:
+        subprocess.run(
+            [str(exe), "nbconvert", "--to", "notebook", str(nb), "--output-dir", str(tmp_path),
+             "--log-level=ERROR", "--TagRemovePreprocessor.enabled=True",
+             "--TagRemovePreprocessor.remove_cell_tags=['solution']"],
+            check=True,
+        )
+        original = json.loads(nb.read_text())
+        student = json.loads((tmp_path / nb.name).read_text())
+        n_solution = sum("solution" in c.get("metadata", {}).get("tags", []) for c in original["cells"])
+        assert n_solution > 0, f"{nb.name} has no solution-tagged cells"
+        assert len(student["cells"]) == len(original["cells"]) - n_solution
+        text = json.dumps(student)
+        assert "{solution" not in text, f"{nb.name}: a solution directive survived in the student edition"
