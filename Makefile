@@ -41,7 +41,7 @@ serve:
 # is how tests/test_offline.py proves that no notebook touches the network.
 PYTEST_ARGS ?=
 test: $(STAMP)
-	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py chapters tests/site \
+	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py chapters tests/book \
 	  --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg \
 	  --durations=0 $(PYTEST_ARGS)
 
@@ -53,7 +53,7 @@ test-notebooks: $(STAMP)
 	  --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg --durations=0 $(PYTEST_ARGS)
 
 test-site: $(STAMP)
-	tests/offline.sh $(BIN)/python -m pytest tests/site $(PYTEST_ARGS)
+	tests/offline.sh $(BIN)/python -m pytest tests/book $(PYTEST_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
