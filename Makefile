@@ -41,7 +41,8 @@ serve:
 # is how tests/test_offline.py proves that no notebook touches the network.
 PYTEST_ARGS ?=
 test: $(STAMP)
-	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py chapters tests/book \
+	$(BIN)/ruff check dlimits tests _ext
+	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py intro.ipynb chapters tests/book \
 	  --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg \
 	  --durations=0 $(PYTEST_ARGS)
 

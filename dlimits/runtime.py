@@ -33,7 +33,7 @@ def seed_everything(seed: int) -> torch.Generator:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}.")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - libraries such as scikit-learn and LIME use the legacy global
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 

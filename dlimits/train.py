@@ -215,7 +215,7 @@ def fit(
         pos += batch_size
         xb, yb = X[idx], y[idx]
 
-        def one_step() -> float:
+        def one_step(xb: torch.Tensor, yb: torch.Tensor) -> float:
             opt.zero_grad(set_to_none=True)
             loss = _loss(data.task, model(xb), yb)
             loss.backward()
@@ -226,10 +226,10 @@ def fit(
 
         if len(idx) not in flops_by_shape:
             with FlopCounterMode(display=False) as counter:
-                losses.append(one_step())
+                losses.append(one_step(xb, yb))
             flops_by_shape[len(idx)] = int(counter.get_total_flops())
         else:
-            losses.append(one_step())
+            losses.append(one_step(xb, yb))
         flops_total += flops_by_shape[len(idx)]
         step += 1
         if step % eval_every == 0 or step == total_steps:

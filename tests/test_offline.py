@@ -50,8 +50,8 @@ def test_loopback_works_for_kernels_and_the_test_server():
 
 
 def test_notebooks_contain_no_download_calls():
-    from pathlib import Path
     import json
+    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     forbidden = ("urlopen", "requests.get", "urlretrieve", "download=True", "fetch_openml",

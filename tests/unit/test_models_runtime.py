@@ -45,9 +45,9 @@ def test_mlp_bad_arguments(kwargs, error, match):
 
 def test_seed_everything_repeats_draws():
     dlimits.seed_everything(11)
-    a = (np.random.rand(), torch.rand(1).item())
+    a = (np.random.rand(), torch.rand(1).item())  # noqa: NPY002
     dlimits.seed_everything(11)
-    assert (np.random.rand(), torch.rand(1).item()) == a
+    assert (np.random.rand(), torch.rand(1).item()) == a  # noqa: NPY002
     with pytest.raises(ValueError, match="seed must be in"):
         dlimits.seed_everything(-1)
     with pytest.raises(TypeError, match="seed must be an integer"):
