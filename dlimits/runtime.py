@@ -113,8 +113,12 @@ def notebook_setup(*, seed: int = 0, threads: int | None = 1) -> torch.device:
     ``threads=1`` is the default because the course's models are small: their matrix products
     are too short to gain from several threads, and on a busy machine the threads of a
     multi-threaded run wait for each other (we measured a tiny MLP run 10× slower on 2 threads
-    than on 1 while another process was busy). Pass ``threads=None`` to keep PyTorch's choice.
+    than on 1 while another process was busy, and a NumPy least-squares loop 15× slower). The
+    limit applies to PyTorch and to the BLAS and OpenMP pools that NumPy and scikit-learn use.
+    Pass ``threads=None`` to keep the libraries' own choices.
     """
+    from threadpoolctl import threadpool_limits
+
     from .plot import use_style
 
     start_ledger()
@@ -122,6 +126,7 @@ def notebook_setup(*, seed: int = 0, threads: int | None = 1) -> torch.device:
     use_style()
     if threads is not None:
         set_threads(threads)
+        threadpool_limits(limits=threads)
     return get_device()
 
 

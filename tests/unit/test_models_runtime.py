@@ -91,3 +91,17 @@ def test_ledger_accumulates_and_reports(capsys):
         runtime.record_flops("a", -1)
     with pytest.raises(ValueError, match="non-empty string"):
         runtime.record_flops("", 1)
+
+
+def test_notebook_setup_limits_every_thread_pool():
+    from threadpoolctl import threadpool_info
+
+    previous = torch.get_num_threads()
+    try:
+        device = dlimits.notebook_setup(seed=3, threads=1)
+        assert device.type in ("cpu", "cuda")
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+        assert dlimits.runtime.ledger().flops == 0
+    finally:
+        runtime.set_threads(previous)
