@@ -43,7 +43,7 @@ PYTEST_ARGS ?=
 test: $(STAMP)
 	$(BIN)/ruff check dlimits tests _ext
 	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py intro.ipynb chapters tests/book \
-	  --nbval --nbval-current-env --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg \
+	  --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --durations=0 $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
@@ -51,7 +51,7 @@ test-unit: $(STAMP)
 
 test-notebooks: $(STAMP)
 	tests/offline.sh $(BIN)/python -m pytest tests/test_offline.py chapters --nbval --nbval-current-env \
-	  --nbval-cell-timeout=300 --sanitize-with tests/nbval_sanitize.cfg --durations=0 $(PYTEST_ARGS)
+	  --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=0 $(PYTEST_ARGS)
 
 test-site: $(STAMP)
 	tests/offline.sh $(BIN)/python -m pytest tests/book $(PYTEST_ARGS)

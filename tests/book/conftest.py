@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ def built_site() -> Path:
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe), "build", "--all", "--warningiserror", "--nitpick", "--keep-going", str(ROOT)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    log = proc.stdout + proc.stderr
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # drop terminal colours
     if proc.returncode != 0:
         warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
         pytest.fail("The book build failed:\n" + "\n".join(warnings[-40:] or log.splitlines()[-40:]))
