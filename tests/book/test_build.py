@@ -77,8 +77,29 @@ def test_figures_have_alt_text_and_captions(built_site):
 
 def test_execution_times_page_lists_every_notebook(built_site):
     html = (built_site / "backmatter" / "execution-times.html").read_text()
+    table = html[html.index("<table"):html.index("</table>")]
     for path in (ROOT / "chapters").rglob("*.ipynb"):
-        assert path.stem in html, f"{path.stem} missing from the execution-times table"
+        docname = str(path.relative_to(ROOT).with_suffix(""))
+        row = re.search(re.escape(docname) + r".*?</tr>", table, re.S)
+        assert row, f"{docname} missing from the execution-times table"
+        runtime = re.findall(r"<p>(\d+\.\d+)</p>", row.group(0))
+        assert runtime and 0 < float(runtime[0]) < 120, f"{docname}: no plausible runtime in {row.group(0)[:300]}"
+
+
+def test_committed_execution_statistics_are_read_from_cell_timings(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from dlimits_book import committed_execution
+
+    cell = {"cell_type": "code", "outputs": [], "metadata": {"execution": {
+        "iopub.execute_input": "2026-01-01T00:00:01.000Z", "shell.execute_reply": "2026-01-01T00:00:03.500Z"}}}
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(json.dumps({"cells": [cell, dict(cell, metadata={})]}))
+    stats = committed_execution(nb)
+    assert stats["runtime"] == 2.5 and stats["succeeded"] is True
+    nb.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": []}]}))
+    assert committed_execution(nb) is None
 
 
 def test_repository_url_is_set_in_one_place():
