@@ -75,7 +75,7 @@ def test_an_exercise_solution_opens(browser, site_url):
         solution.scroll_into_view_if_needed()
         content = solution.locator("section").first
         assert not content.is_visible(), "a dropdown solution should start closed"
-        solution.locator(".admonition-title").first.click()
+        solution.locator("button.toggle-button").first.click()
         content.wait_for(state="visible", timeout=5000)
         assert "times the data" in content.inner_text()
         assert not _own_errors(errors, external), errors
