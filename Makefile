@@ -41,7 +41,7 @@ serve:
 # is how tests/test_offline.py proves that no notebook touches the network.
 PYTEST_ARGS ?=
 test: $(STAMP)
-	$(BIN)/ruff check dlimits tests _ext
+	$(BIN)/ruff check .
 	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py intro.ipynb chapters tests/book \
 	  --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --durations=0 $(PYTEST_ARGS)
@@ -78,7 +78,7 @@ student: $(STAMP)
 	@echo "Student edition (solution cells removed) written to _build/student."
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlimits tests
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf _build .pytest_cache
