@@ -102,6 +102,26 @@ def test_committed_execution_statistics_are_read_from_cell_timings(tmp_path):
     assert committed_execution(nb) is None
 
 
+def test_a_broken_notebook_is_reported_to_the_build(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from dlimits_book import notebook_problems
+
+    cells = [
+        {"cell_type": "code", "source": "1/0", "execution_count": 1, "metadata": {},
+         "outputs": [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero"}]},
+        {"cell_type": "code", "source": "x = 1", "execution_count": None, "metadata": {}, "outputs": []},
+        {"cell_type": "code", "source": "y = 2", "execution_count": None,
+         "metadata": {"tags": ["solution"]}, "outputs": []},
+    ]
+    nb = tmp_path / "broken.ipynb"
+    nb.write_text(json.dumps({"cells": cells}))
+    problems = notebook_problems(nb)
+    assert len(problems) == 2
+    assert "ZeroDivisionError" in problems[0] and "never executed" in problems[1]
+
+
 def test_repository_url_is_set_in_one_place():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
