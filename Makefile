@@ -42,12 +42,12 @@ serve:
 PYTEST_ARGS ?=
 test: $(STAMP)
 	$(BIN)/ruff check .
-	tests/offline.sh $(BIN)/python -m pytest tests/unit tests/test_offline.py intro.ipynb chapters tests/book \
+	tests/offline.sh $(BIN)/python -m pytest --doctest-modules dlimits tests/unit tests/test_offline.py intro.ipynb chapters tests/book \
 	  --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --durations=0 $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --doctest-modules dlimits tests/unit $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)
 	tests/offline.sh $(BIN)/python -m pytest tests/test_offline.py chapters --nbval --nbval-current-env \

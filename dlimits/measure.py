@@ -127,3 +127,48 @@ def latency(
     )
     m = timer.blocked_autorange(min_run_time=min_run_time)
     return Latency(median=m.median, iqr=m.iqr, threads=threads, runs=len(m.times))
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Result of :func:`energy_estimate`."""
+
+    seconds: float
+    joules: float
+
+    @property
+    def kwh(self) -> float:
+        return self.joules / 3.6e6
+
+
+def energy_estimate(
+    flops: float,
+    *,
+    peak_flops_per_second: float,
+    power_watts: float,
+    utilization: float = 1.0,
+    pue: float = 1.0,
+) -> Energy:
+    """Time and energy to perform ``flops`` on hardware of a given peak rate and power.
+
+    The device runs at ``utilization × peak_flops_per_second`` while drawing ``power_watts``; the
+    data centre's power usage effectiveness ``pue`` (≥ 1) adds cooling and other overheads. Every
+    input is an assumption the caller should state and cite; this only does the arithmetic.
+
+    Examples
+    --------
+    >>> e = energy_estimate(1e18, peak_flops_per_second=1e14, power_watts=300, utilization=0.5)
+    >>> round(e.seconds), round(e.kwh, 3)
+    (20000, 1.667)
+    """
+    flops = positive_float("flops", flops, allow_zero=True)
+    peak = positive_float("peak_flops_per_second", peak_flops_per_second)
+    power = positive_float("power_watts", power_watts)
+    utilization = positive_float("utilization", utilization)
+    if utilization > 1:
+        raise ValueError(f"utilization is a fraction of the peak rate, at most 1; got {utilization}.")
+    pue = positive_float("pue", pue)
+    if pue < 1:
+        raise ValueError(f"pue (power usage effectiveness) is at least 1; got {pue}.")
+    seconds = flops / (peak * utilization)
+    return Energy(seconds=seconds, joules=seconds * power * pue)

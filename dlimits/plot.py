@@ -65,9 +65,17 @@ def plot_fit(
     band: bool = True,
     n: int = 200,
     log_spaced: bool = True,
+    transform=None,
     **line_kw,
 ):
-    """Draw a fitted law over ``x_range`` with its bootstrap interval as a shaded band."""
+    """Draw a fitted law over ``x_range`` with its bootstrap interval as a shaded band.
+
+    ``transform`` maps the fit's y values to the plotted ones, e.g. ``lambda y: 2 ** y`` to draw
+    a line fitted to ``log2(compute)`` on a logarithmic compute axis.
+    """
+    if transform is not None and not callable(transform):
+        raise TypeError("transform must be a function of the fitted y values, e.g. lambda y: 2 ** y.")
+    to_plot = transform if transform is not None else (lambda y: y)
     if not isinstance(fit, PowerLawFit | LineFit):
         raise TypeError("fit must be a PowerLawFit or LineFit from dlimits.fit.")
     lo, hi = float(x_range[0]), float(x_range[1])
@@ -76,10 +84,11 @@ def plot_fit(
     if log_spaced and lo <= 0:
         raise ValueError("A log-spaced x_range must be positive; pass log_spaced=False.")
     xs = np.geomspace(lo, hi, n) if log_spaced else np.linspace(lo, hi, n)
-    (line,) = ax.plot(xs, fit.predict(xs), color=color, label=label, **line_kw)
+    (line,) = ax.plot(xs, to_plot(fit.predict(xs)), color=color, label=label, **line_kw)
     if band and len(fit.samples) > 1:
         b_lo, b_hi = fit.band(xs)
-        ax.fill_between(xs, b_lo, b_hi, color=line.get_color(), alpha=0.18, linewidth=0)
+        ax.fill_between(xs, to_plot(b_lo), to_plot(b_hi), color=line.get_color(), alpha=0.18,
+                        linewidth=0)
     return line
 
 

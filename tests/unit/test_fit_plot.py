@@ -106,3 +106,14 @@ def test_plot_helpers_draw_fit_and_band():
     with pytest.raises(TypeError, match="matplotlib Axes"):
         plot.log_axes("ax", "x", "y")
     plt.close(fig)
+
+
+def test_plot_fit_transform_draws_a_log2_fit_on_a_log_axis():
+    years = np.arange(2010, 2021, dtype=float)
+    f = fit.fit_line(years, 0.5 * (years - 2010) + 60, n_boot=20)   # log2 of compute
+    fig, ax = plt.subplots()
+    line = plot.plot_fit(ax, f, (2010, 2020), log_spaced=False, transform=lambda y: 2.0**y)
+    np.testing.assert_allclose(line.get_ydata()[0], 2.0**60, rtol=1e-6)
+    with pytest.raises(TypeError, match="transform must be a function"):
+        plot.plot_fit(ax, f, (2010, 2020), log_spaced=False, transform=2)
+    plt.close(fig)

@@ -137,3 +137,16 @@ def test_latency_measures_something_positive():
     assert "ms" in str(lat)
     with pytest.raises(ValueError, match="min_run_time must be > 0"):
         measure.latency(torch.nn.Linear(2, 2), torch.zeros(1, 2), min_run_time=0)
+
+
+def test_energy_estimate_arithmetic_and_validation():
+    e = measure.energy_estimate(1e18, peak_flops_per_second=1e14, power_watts=300, utilization=0.5, pue=1.1)
+    assert e.seconds == pytest.approx(2e4)
+    assert e.joules == pytest.approx(2e4 * 300 * 1.1)
+    assert e.kwh == pytest.approx(2e4 * 300 * 1.1 / 3.6e6)
+    with pytest.raises(ValueError, match="at most 1"):
+        measure.energy_estimate(1, peak_flops_per_second=1, power_watts=1, utilization=1.5)
+    with pytest.raises(ValueError, match="at least 1"):
+        measure.energy_estimate(1, peak_flops_per_second=1, power_watts=1, pue=0.9)
+    with pytest.raises(ValueError, match="power_watts must be > 0"):
+        measure.energy_estimate(1, peak_flops_per_second=1, power_watts=0)
