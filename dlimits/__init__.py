@@ -10,14 +10,16 @@ chapters share:
 * :mod:`dlimits.fit` — power laws and lines with bootstrap intervals
 * :mod:`dlimits.plot` — the course's figure style
 * :mod:`dlimits.runtime` — seeding, device choice, the notebook's cost ledger
+* :mod:`dlimits.claims` — the text's claims, checked: strict under the tests, a note for a reader
 """
 
-from . import data, fit, measure, models, plot, runtime, train
+from . import claims, data, fit, measure, models, plot, runtime, train
+from .claims import claim
 from .runtime import cost_report, get_device, notebook_setup, seed_everything, start_ledger
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "data", "fit", "measure", "models", "plot", "runtime", "train",
+    "claim", "claims", "data", "fit", "measure", "models", "plot", "runtime", "train",
     "cost_report", "get_device", "notebook_setup", "seed_everything", "start_ledger",
 ]

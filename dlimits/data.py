@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from importlib import resources
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
@@ -140,11 +142,31 @@ def _breast_cancer():
     return d.data, d.target.astype(np.int64), {"feature_names": list(d.feature_names)}
 
 
+def _wine():
+    from sklearn.datasets import load_wine
+
+    d = load_wine()
+    return d.data, d.target.astype(np.int64), {"feature_names": list(d.feature_names)}
+
+
+def _diabetes():
+    from sklearn.datasets import load_diabetes
+
+    # scaled=False: the raw clinical values (age in years, BMI, ...), which a reader can interpret
+    d = load_diabetes(scaled=False)
+    return d.data, d.target.astype(np.float32), {"feature_names": list(d.feature_names)}
+
+
 _LOADERS: dict[str, Callable] = {
     "digits": _digits,
     "mnist5k": _mnist5k,
     "breast_cancer": _breast_cancer,
+    "wine": _wine,
+    "diabetes": _diabetes,
 }
+# datasets whose target is a number to predict rather than a class
+_REGRESSION = {"diabetes"}
+_TABULAR = {"breast_cancer", "wine", "diabetes"}
 
 DATASETS = tuple(_LOADERS)
 
@@ -156,14 +178,18 @@ def load(name: str, *, test_size: float = 0.25, seed: int = 0, standardize: bool
     ----------
     name:
         ``"digits"`` (8×8 images, pixels scaled to [0, 1]), ``"mnist5k"`` (28×28 images,
-        pixels scaled to [0, 1]) or ``"breast_cancer"`` (30 tabular features).
+        pixels scaled to [0, 1]), or a tabular set: ``"breast_cancer"`` (569 tumours, 30
+        features, 2 classes), ``"wine"`` (178 wines, 13 features, 3 classes) or ``"diabetes"``
+        (442 patients, 10 features, a regression target: disease progression after a year).
+        Tabular splits carry ``info["feature_names"]``.
     test_size:
         Fraction of the data held out for testing.
     seed:
         Fixes the split; the default 0 is what the chapters use.
     standardize:
         Centre and scale every feature with the *training* set's mean and standard deviation.
-        Defaults to ``True`` for tabular data (``breast_cancer``) and ``False`` for images.
+        Defaults to ``True`` for tabular data and ``False`` for images. The regression
+        target of ``diabetes`` is left in its own units.
 
     Examples
     --------
@@ -175,9 +201,10 @@ def load(name: str, *, test_size: float = 0.25, seed: int = 0, standardize: bool
         raise TypeError(f"name must be a string, got {type(name).__name__}.")
     one_of("dataset name", name, DATASETS)
     X, y, info = _LOADERS[name]()
-    split = _split(X, y, name=name, test_size=test_size, seed=seed, info=info)
+    task = "regression" if name in _REGRESSION else "classification"
+    split = _split(X, y, name=name, test_size=test_size, seed=seed, info=info, task=task)
     if standardize is None:
-        standardize = name == "breast_cancer"
+        standardize = name in _TABULAR
     if standardize:
         mean = split.X_train.mean(axis=0)
         std = split.X_train.std(axis=0)
@@ -258,3 +285,122 @@ def teacher_student(
         X_tr, y_tr, X_te, y_te, task, n_classes if task == "classification" else 0,
         f"teacher-student-{task}", info,
     )
+
+
+def known_importance_task(
+    n_train: int = 2000,
+    n_test: int = 2000,
+    *,
+    n_features: int = 8,
+    n_informative: int = 4,
+    nonlinear: bool = False,
+    proxy_correlation: float = 0.0,
+    seed: int = 0,
+) -> Split:
+    """A binary classification task whose true feature importances are known exactly.
+
+    Features are independent standard normals, except (when ``proxy_correlation > 0``) the first
+    uninformative feature, a *proxy* correlated with feature 0 at ``proxy_correlation`` but never
+    used by the rule. The label is drawn as ``y ~ Bernoulli(sigmoid(3 · f(x)))`` with an additive
+    score ``f(x) = sum_j w_j g_j(x_j)`` over the first ``n_informative`` features; weights fall
+    off as ``w_j ∝ n_informative - j``. With ``nonlinear=False`` every ``g_j`` is the identity;
+    with ``nonlinear=True`` they cycle through ``x``, ``|x|``, ``x²`` and ``sin(2x)``, centred and
+    scaled to unit variance, so that a linear model cannot capture the even terms.
+
+    Because the score is additive over independent features, the share of its variance carried
+    by each feature is the feature's true importance: ``info["importance"]`` (summing to 1, zero
+    for uninformative features and the proxy). ``info["coef"]`` holds the weights ``w_j``,
+    ``info["score"]`` the function ``f``, ``info["bayes_error"]`` a Monte-Carlo estimate of the
+    best achievable error, and ``info["feature_names"]`` names such as ``"x0"`` (``"proxy"`` for
+    the proxy).
+    """
+    n_train = positive_int("n_train", n_train)
+    n_test = positive_int("n_test", n_test)
+    n_features = positive_int("n_features", n_features, minimum=2)
+    n_informative = positive_int("n_informative", n_informative)
+    if n_informative > n_features:
+        raise ValueError(
+            f"n_informative={n_informative} is larger than n_features={n_features}."
+        )
+    proxy_correlation = positive_float("proxy_correlation", proxy_correlation, allow_zero=True)
+    if proxy_correlation >= 1:
+        raise ValueError(f"proxy_correlation must be below 1, got {proxy_correlation}.")
+    if proxy_correlation > 0 and n_informative == n_features:
+        raise ValueError("A proxy needs one uninformative feature: make n_features > n_informative.")
+    weights = np.arange(n_informative, 0, -1, dtype=float)
+    weights /= np.sqrt(np.sum(weights**2))
+    shapes = ("linear", "abs", "square", "sine") if nonlinear else ("linear",)
+
+    def g(j: int, x: np.ndarray) -> np.ndarray:
+        kind = shapes[j % len(shapes)]
+        if kind == "linear":
+            return x
+        if kind == "abs":
+            return (np.abs(x) - np.sqrt(2 / np.pi)) / np.sqrt(1 - 2 / np.pi)
+        if kind == "square":
+            return (x**2 - 1) / np.sqrt(2)
+        return np.sin(2 * x) / np.sqrt((1 - np.exp(-8)) / 2)
+
+    def score(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        return sum(weights[j] * g(j, X[:, j]) for j in range(n_informative))
+
+    proxy = n_informative if proxy_correlation > 0 else None
+
+    def draw(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        X = rng.normal(size=(n, n_features))
+        if proxy is not None:
+            r = proxy_correlation
+            X[:, proxy] = r * X[:, 0] + np.sqrt(1 - r**2) * X[:, proxy]
+        p = 1 / (1 + np.exp(-3 * score(X)))
+        y = (rng.random(n) < p).astype(np.int64)
+        return X.astype(np.float32), y
+
+    X_tr, y_tr = draw(n_train, np.random.default_rng([seed, 1]))
+    X_te, y_te = draw(n_test, np.random.default_rng([seed, 2]))
+    p_mc = 1 / (1 + np.exp(-3 * score(np.random.default_rng([seed, 3]).normal(
+        size=(200_000, n_features)))))
+    importance = np.zeros(n_features)
+    importance[:n_informative] = weights**2  # each g_j has unit variance
+    importance /= importance.sum()
+    names = [f"x{j}" for j in range(n_features)]
+    if proxy is not None:
+        names[proxy] = "proxy"
+    info = {
+        "importance": importance, "coef": weights, "score": score, "feature_names": names,
+        "bayes_error": float(np.mean(np.minimum(p_mc, 1 - p_mc))), "proxy": proxy,
+        "nonlinear": nonlinear,
+    }
+    name = "known-importance-" + ("nonlinear" if nonlinear else "linear")
+    return Split(X_tr, y_tr, X_te, y_te, "classification", 2, name, info)
+
+
+def tables() -> list[str]:
+    """Names of the sourced data tables that ship inside the package (see :func:`table`)."""
+    folder = resources.files("dlimits") / "tables"
+    return sorted(p.name.removesuffix(".csv") for p in folder.iterdir() if p.name.endswith(".csv"))
+
+
+def table(name: str, **read_csv_kw) -> pd.DataFrame:
+    """Read one of the course's sourced tables (``dlimits/tables/<name>.csv``).
+
+    The tables are authored for the course: every row names its source (paper and table or
+    section) in a ``source`` column. They ship inside the package, so a notebook downloaded on
+    its own finds them wherever ``dlimits`` is installed. Keyword arguments go to
+    :func:`pandas.read_csv` (e.g. ``parse_dates=[...]``).
+
+    Examples
+    --------
+    >>> "compute_record" in tables()
+    True
+    >>> table("compute_record")["source"].notna().all()
+    np.True_
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}.")
+    name = name.removesuffix(".csv")
+    available = tables()
+    if name not in available:
+        raise ValueError(f"Unknown table {name!r}; the package ships {', '.join(available)}.")
+    with (resources.files("dlimits") / "tables" / f"{name}.csv").open("rb") as handle:
+        return pd.read_csv(handle, **read_csv_kw)

@@ -106,7 +106,28 @@ def record_flops(label: str, flops: float) -> None:
     _LEDGER.add(label, flops)
 
 
-def notebook_setup(*, seed: int = 0, threads: int | None = 1) -> torch.device:
+THREADS_ENV = "DLIMITS_THREADS"
+
+
+def default_threads() -> int:
+    """The number of CPU threads a notebook uses unless it asks for another: 1, or the value of
+    the environment variable ``DLIMITS_THREADS``.
+
+    The test suite runs every notebook a second time with ``DLIMITS_THREADS=2``: a different
+    order of floating-point reductions, as another CPU would give, must not change any output
+    that nbval compares exactly.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return 1
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"{THREADS_ENV} must be a whole number of threads, got {value!r}.") from None
+    return positive_int(THREADS_ENV, n)
+
+
+def notebook_setup(*, seed: int = 0, threads: int | None | str = "default") -> torch.device:
     """Prepare a chapter notebook: reset the cost ledger, seed everything, apply the course's
     plot style, fix the number of CPU threads, and return the device to compute on.
 
@@ -115,12 +136,15 @@ def notebook_setup(*, seed: int = 0, threads: int | None = 1) -> torch.device:
     multi-threaded run wait for each other (we measured a tiny MLP run 10× slower on 2 threads
     than on 1 while another process was busy, and a NumPy least-squares loop 15× slower). The
     limit applies to PyTorch and to the BLAS and OpenMP pools that NumPy and scikit-learn use.
-    Pass ``threads=None`` to keep the libraries' own choices.
+    Pass ``threads=None`` to keep the libraries' own choices. The default is 1 unless the
+    environment variable ``DLIMITS_THREADS`` says otherwise (see :func:`default_threads`).
     """
     from threadpoolctl import threadpool_limits
 
     from .plot import use_style
 
+    if threads == "default":
+        threads = default_threads()
     start_ledger()
     seed_everything(seed)
     use_style()

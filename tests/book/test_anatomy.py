@@ -6,6 +6,7 @@ hidden claim checks, exercises with solutions, references, or its own cost repor
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = [ROOT / "intro.ipynb", *CHAPTERS]
+# glue keys that report what the notebook cost, not a result of the text
+COST_GLUE = {"nb_runtime"}
 
 
 def _cells(path: Path) -> list[dict]:
@@ -59,13 +63,84 @@ def test_chapter_anatomy(path):
     code_solutions = [c for c in code if "solution" in _tags(c) and "remove-cell" not in _tags(c)]
     assert len(code_solutions) >= 2, "code exercises need solution-tagged code cells"
 
-    checks = [c for c in code if "remove-cell" in _tags(c) and "assert" in _src(c)]
-    assert checks, "no hidden check cell asserts the chapter's claims"
+    checks = [c for c in code if "remove-cell" in _tags(c) and "claim(" in _src(c)]
+    assert checks, "no hidden check cell states the chapter's claims with dlimits.claim"
 
     last = code[-1]
     assert "cost_report" in _src(last) and "nb_runtime" in _src(last), \
         "the last code cell must report the notebook's cost"
     assert "nbval-ignore-output" in _tags(last)
+
+
+def _parse(cell: dict) -> ast.Module | None:
+    lines = [ln for ln in _src(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def _claim_calls(tree: ast.AST) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+        (isinstance(n.func, ast.Name) and n.func.id == "claim")
+        or (isinstance(n.func, ast.Attribute) and n.func.attr == "claim"))]
+
+
+def glued_in_prose(cells: list[dict]) -> set[str]:
+    text = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
+    return set(re.findall(r"\{glue(?::text|:md|:math|:figure|:any)?\}`([A-Za-z_][\w]*)", text))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_claims_are_stated_with_dlimits_claim_not_assert(path):
+    """A bare assert stops a reader's Run all; dlimits.claim shows a note instead."""
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        tree = _parse(cell)
+        assert tree is not None, f"cell {i} is not valid Python"
+        asserts = [n for n in ast.walk(tree) if isinstance(n, ast.Assert)]
+        assert not asserts, f"cell {i} uses assert; state the claim with dlimits.claim(...)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_glued_result_has_a_claim_check(path):
+    """Each number the prose quotes from the code is named in a claim that checks it.
+
+    ``claim(cond, "words", key=value)`` names the glue key ``key``. A glued value that is no
+    result (a count of table rows, a setting) is listed with its reason in the notebook's
+    metadata: ``{"dlimits": {"unchecked_glue": {"n_models": "number of rows of the table"}}}``.
+    """
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    named: set[str] = set()
+    for cell in cells:
+        if cell["cell_type"] == "code" and (tree := _parse(cell)) is not None:
+            for call in _claim_calls(tree):
+                named |= {kw.arg for kw in call.keywords if kw.arg}
+    exempt = nb.get("metadata", {}).get("dlimits", {}).get("unchecked_glue", {})
+    for key, reason in exempt.items():
+        assert isinstance(reason, str) and len(reason) > 10, f"unchecked glue {key!r} needs a reason"
+    missing = sorted(glued_in_prose(cells) - named - set(exempt) - COST_GLUE)
+    assert not missing, f"glued results with no claim naming them: {missing}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_solutions_end_with_a_claim(path):
+    cells = _cells(path)
+    inside, last_code = False, None
+    for i, cell in enumerate(cells):
+        text = _src(cell)
+        if cell["cell_type"] == "markdown" and "```{solution-start}" in text:
+            inside, last_code = True, None
+        elif cell["cell_type"] == "markdown" and "```{solution-end}" in text:
+            assert last_code is not None, f"cell {i}: a code solution without code"
+            assert "claim(" in _src(cells[last_code]), (
+                f"cell {last_code}: a code solution must end by checking what its text says "
+                "with dlimits.claim")
+            inside = False
+        elif inside and cell["cell_type"] == "code":
+            last_code = i
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -83,13 +158,13 @@ def test_every_figure_has_a_caption_and_alt_text(path):
         assert len(alt) > 20, f"cell {i}: figure without alt text"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_data_tables_carry_a_source_on_every_row(path):
+@pytest.mark.parametrize("csv", sorted((ROOT / "dlimits" / "tables").glob("*.csv")), ids=lambda p: p.stem)
+def test_data_tables_carry_a_source_on_every_row(csv):
     import pandas as pd
 
-    for csv in re.findall(r"assets/data/([\w-]+\.csv)", "\n".join(_src(c) for c in _cells(path))):
-        table = pd.read_csv(ROOT / "assets" / "data" / csv)
-        source_cols = [c for c in table.columns if "source" in c.lower()]
-        assert source_cols, f"{csv} has no source column"
-        missing = table[source_cols].isna().all(axis=1)
-        assert not missing.any(), f"{csv}: rows without a source: {table.index[missing].tolist()}"
+    table = pd.read_csv(csv)
+    source_cols = [c for c in table.columns if "source" in c.lower()]
+    assert source_cols, f"{csv.name} has no source column"
+    missing = table[source_cols].isna().all(axis=1) | (table[source_cols].astype(str)
+                                                       .apply(lambda s: s.str.strip()) == "").all(axis=1)
+    assert not missing.any(), f"{csv.name}: rows without a source: {table.index[missing].tolist()}"
