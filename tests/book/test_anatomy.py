@@ -168,3 +168,24 @@ def test_data_tables_carry_a_source_on_every_row(csv):
     missing = table[source_cols].isna().all(axis=1) | (table[source_cols].astype(str)
                                                        .apply(lambda s: s.str.strip()) == "").all(axis=1)
     assert not missing.any(), f"{csv.name}: rows without a source: {table.index[missing].tolist()}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_first_code_cell_tells_a_reader_what_it_needs(path):
+    """A notebook downloaded on its own says where to get the course package."""
+    first = next(c for c in _cells(path) if c["cell_type"] == "code")
+    assert _src(first).startswith("# Needs the course's package dlimits"), (
+        "the first code cell must open with the two comment lines of CONTRIBUTING.md")
+
+
+PROCESS_TALK = re.compile(
+    r"\bissue (?:asks|says|#?\d)|\bTODO\b|\bFIXME\b|co-?author|helper session|the task (?:asks|says)",
+    re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_speak_to_readers_only(path):
+    """No cell, hidden or not, talks about how the course was made."""
+    for i, cell in enumerate(_cells(path)):
+        hit = PROCESS_TALK.search(_src(cell))
+        assert not hit, f"cell {i} speaks of the course's making: {hit.group(0)!r}"
