@@ -5,21 +5,22 @@ chapters share:
 
 * :mod:`dlimits.data` — offline datasets with fixed splits, generated teacher–student tasks
 * :mod:`dlimits.models` — small model builders
+* :mod:`dlimits.baselines` — the two trained MNIST-5k models Part III starts from
 * :mod:`dlimits.train` — a compact training loop recording loss, error, time and FLOPs
-* :mod:`dlimits.measure` — parameters, FLOPs, size on disk, latency
+* :mod:`dlimits.measure` — parameters, FLOPs, size on disk, latency, the machine's roofline
 * :mod:`dlimits.fit` — power laws and lines with bootstrap intervals
 * :mod:`dlimits.plot` — the course's figure style
 * :mod:`dlimits.runtime` — seeding, device choice, the notebook's cost ledger
 * :mod:`dlimits.claims` — the text's claims, checked: strict under the tests, a note for a reader
 """
 
-from . import claims, data, fit, measure, models, plot, runtime, train
+from . import baselines, claims, data, fit, measure, models, plot, runtime, train
 from .claims import claim
 from .runtime import cost_report, get_device, notebook_setup, seed_everything, start_ledger
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "claim", "claims", "data", "fit", "measure", "models", "plot", "runtime", "train",
+    "baselines", "claim", "claims", "data", "fit", "measure", "models", "plot", "runtime", "train",
     "cost_report", "get_device", "notebook_setup", "seed_everything", "start_ledger",
 ]

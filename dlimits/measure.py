@@ -172,3 +172,162 @@ def energy_estimate(
         raise ValueError(f"pue (power usage effectiveness) is at least 1; got {pue}.")
     seconds = flops / (peak * utilization)
     return Energy(seconds=seconds, joules=seconds * power * pue)
+
+
+# --------------------------------------------------------------------------------------------
+# The roofline of the machine the notebook runs on
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """A roofline model: the attainable rate is ``min(peak, bandwidth × intensity)``.
+
+    Attributes
+    ----------
+    peak_flops:
+        The highest compute rate measured, in FLOP/s.
+    bandwidth:
+        The memory bandwidth measured, in bytes/s.
+    """
+
+    peak_flops: float
+    bandwidth: float
+
+    def __post_init__(self) -> None:
+        positive_float("peak_flops", self.peak_flops)
+        positive_float("bandwidth", self.bandwidth)
+
+    @property
+    def ridge(self) -> float:
+        """Arithmetic intensity (FLOP/byte) where the memory roof meets the compute roof."""
+        return self.peak_flops / self.bandwidth
+
+    def attainable(self, intensity):
+        """Attainable FLOP/s at the given arithmetic intensity (FLOP per byte moved)."""
+        import numpy as np
+
+        x = np.asarray(intensity, dtype=float)
+        if np.any(~np.isfinite(x)) or np.any(x <= 0):
+            raise ValueError("intensity must be positive and finite (FLOP per byte).")
+        out = np.minimum(self.peak_flops, self.bandwidth * x)
+        return float(out) if out.ndim == 0 else out
+
+    def fraction(self, flop_per_s: float, intensity: float) -> float:
+        """How close an achieved rate comes to the roof at its intensity (1 = on the roof)."""
+        flop_per_s = positive_float("flop_per_s", flop_per_s)
+        return flop_per_s / self.attainable(intensity)
+
+
+def matmul_throughput(
+    sizes: Sequence[int] = (32, 64, 128, 256, 512, 1024),
+    *,
+    threads: int | None = None,
+    dtype: torch.dtype = torch.float32,
+    min_run_time: float = 0.2,
+):
+    """Measured FLOP/s of square matrix products ``n × n @ n × n`` (``2n³`` FLOP each).
+
+    Returns a :class:`pandas.DataFrame` with columns ``n``, ``seconds`` (median per product)
+    and ``flop_per_s``. The largest rate is the course's estimate of the peak compute rate of
+    this CPU for the given thread count (see :func:`measure_roofline`).
+    """
+    import pandas as pd
+
+    if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
+        raise TypeError(f"sizes must be a non-empty sequence of matrix sizes, got {sizes!r}.")
+    sizes = [positive_int("size", n) for n in sizes]
+    threads = torch.get_num_threads() if threads is None else positive_int("threads", threads)
+    min_run_time = positive_float("min_run_time", min_run_time)
+    rows = []
+    for n in sizes:
+        a = torch.randn(n, n, dtype=dtype)
+        b = torch.randn(n, n, dtype=dtype)
+        timer = benchmark.Timer(stmt="torch.mm(a, b)", globals={"torch": torch, "a": a, "b": b},
+                                num_threads=threads)
+        m = timer.blocked_autorange(min_run_time=min_run_time)
+        rows.append({"n": n, "seconds": m.median, "flop_per_s": 2 * n**3 / m.median})
+    return pd.DataFrame(rows)
+
+
+def memory_bandwidth(
+    n_bytes: int = 2**28,
+    *,
+    threads: int | None = None,
+    min_run_time: float = 0.3,
+) -> float:
+    """Measured memory bandwidth in bytes/s: a copy between two arrays of ``n_bytes`` each.
+
+    A copy reads every byte once and writes it once, so ``2 · n_bytes`` bytes move per call.
+    Make ``n_bytes`` far larger than the CPU's last-level cache (the default, 256 MiB, is) or
+    the result measures the cache instead of the memory.
+    """
+    n_bytes = positive_int("n_bytes", n_bytes, minimum=4096)
+    threads = torch.get_num_threads() if threads is None else positive_int("threads", threads)
+    min_run_time = positive_float("min_run_time", min_run_time)
+    n = n_bytes // 4
+    src = torch.ones(n, dtype=torch.float32)
+    dst = torch.empty_like(src)
+    timer = benchmark.Timer(stmt="dst.copy_(src)", globals={"src": src, "dst": dst},
+                            num_threads=threads)
+    m = timer.blocked_autorange(min_run_time=min_run_time)
+    return 2 * 4 * n / m.median
+
+
+def measure_roofline(*, threads: int | None = None, sizes: Sequence[int] = (64, 128, 256, 512, 1024),
+                     n_bytes: int = 2**28) -> Roofline:
+    """Measure this machine's roofline: peak FLOP/s from :func:`matmul_throughput` and memory
+    bandwidth from :func:`memory_bandwidth`, both on ``threads`` threads."""
+    sweep = matmul_throughput(sizes, threads=threads)
+    return Roofline(float(sweep["flop_per_s"].max()), memory_bandwidth(n_bytes, threads=threads))
+
+
+def layer_costs(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor], *,
+                timed: bool = False, min_run_time: float = 0.05):
+    """FLOPs, bytes moved and arithmetic intensity of every layer with weights in ``model``.
+
+    For each leaf module that has parameters (linear and convolutional layers), one forward pass
+    of ``model`` on ``inputs`` records what it received and returned. Its FLOPs are counted with
+    :class:`~torch.utils.flop_counter.FlopCounterMode`; the bytes it must move at least once are
+    its parameters, its input and its output. ``intensity`` is FLOPs per byte: where the layer
+    sits on a roofline. With ``timed=True`` each layer is also timed on its recorded input
+    (``seconds`` and achieved ``flop_per_s``).
+
+    Returns a :class:`pandas.DataFrame`, one row per layer, in the order the layers ran.
+    """
+    import pandas as pd
+
+    model = _check_module(model)
+    args = _as_tuple(inputs)
+    records: list[tuple[str, nn.Module, tuple, torch.Tensor]] = []
+    hooks = []
+    for name, module in model.named_modules():
+        if list(module.children()) or not list(module.parameters(recurse=False)):
+            continue
+
+        def hook(mod, inp, out, name=name):
+            records.append((name, mod, tuple(t.detach() for t in inp), out.detach()))
+
+        hooks.append(module.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            model(*args)
+    finally:
+        for h in hooks:
+            h.remove()
+    if not records:
+        raise ValueError("model has no leaf layer with parameters to measure.")
+    rows = []
+    for name, module, inp, out in records:
+        with torch.no_grad():
+            flops = count_flops(module, inp)
+        param_bytes = sum(p.numel() * p.element_size() for p in module.parameters())
+        moved = param_bytes + sum(t.numel() * t.element_size() for t in inp)
+        moved += out.numel() * out.element_size()
+        row = {"layer": name, "type": type(module).__name__, "flops": flops, "bytes": moved,
+               "intensity": flops / moved if moved else float("nan")}
+        if timed:
+            seconds = latency(module, inp, min_run_time=min_run_time).median
+            row.update(seconds=seconds, flop_per_s=flops / seconds if flops else float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
