@@ -19,7 +19,10 @@ every glued result.
 Examples
 --------
 >>> claim(2 + 2 == 4, "two and two make four", total=4)
-True
+
+A false claim in a reader's session shows "Note: the text says “two and two make five”; with the
+numbers of this run it no longer holds (total = 4). …"; under the tests it raises
+:class:`ClaimFailed`.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def _display(note: ClaimNote) -> None:
         display(note)
 
 
-def claim(holds: bool, statement: str, **values: Any) -> bool:
+def claim(holds: bool, statement: str, **values: Any) -> None:
     """State that ``holds`` is true, as the sentence ``statement`` of the text says.
 
     Parameters
@@ -116,11 +119,7 @@ def claim(holds: bool, statement: str, **values: Any) -> bool:
         The numbers the claim is judged on, shown in the note or the error. Use the ``glue``
         names the prose quotes.
 
-    Returns
-    -------
-    bool
-        ``True`` if the claim holds; ``False`` (after showing a note) if it does not, in a
-        reader's session.
+    Returns nothing, so that a claim at the end of a cell prints nothing when it holds.
 
     Raises
     ------
@@ -141,10 +140,10 @@ def claim(holds: bool, statement: str, **values: Any) -> bool:
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError("statement must be the claim in words, a non-empty string.")
     if bool(holds):
-        return True
+        return None
     note = ClaimNote(statement.strip(), values)
     if strict_mode():
         detail = f" ({_format_values(values)})" if values else ""
         raise ClaimFailed(f"The text says \u201c{note.statement}\u201d, but it is false here{detail}.")
     _display(note)
-    return False
+    return None
