@@ -27,6 +27,7 @@ numbers of this run it no longer holds (total = 4). …"; under the tests it rai
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from numbers import Number
@@ -58,6 +59,8 @@ def _format_value(value: Any) -> str:
         return str(bool(value))
     if isinstance(value, Number | np.number):
         v = float(value)
+        if not math.isfinite(v):
+            return str(v)
         if v == int(v) and abs(v) < 1e15:
             return f"{int(v):,}"
         return f"{v:.4g}"

@@ -32,11 +32,13 @@ class Split:
     ----------
     X_train, y_train, X_test, y_test:
         NumPy arrays; features are ``float32``, labels ``int64`` (classification) or
-        ``float32`` (regression).
+        ``float32`` (regression). The constructor checks them — finite 2-D features, one label
+        per example (1-D), classification labels integers in ``[0, n_classes)`` — and converts
+        them to those dtypes.
     task:
         ``"classification"`` or ``"regression"``.
     n_classes:
-        Number of classes (``0`` for regression).
+        Number of classes, at least 2 (``0`` for regression).
     name:
         Short name of the dataset.
     info:
@@ -54,21 +56,70 @@ class Split:
 
     def __post_init__(self) -> None:
         one_of("task", self.task, TASKS)
+        if self.task == "classification":
+            positive_int("n_classes", self.n_classes, minimum=2)
+        elif self.n_classes != 0:
+            raise ValueError(f"n_classes must be 0 for a regression task, got {self.n_classes!r}.")
         for part in ("train", "test"):
             X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
-            if X.ndim != 2:
-                raise ValueError(f"X_{part} must be 2-D (examples × features), got shape {X.shape}.")
-            if len(X) != len(y):
-                raise ValueError(
-                    f"X_{part} has {len(X)} rows but y_{part} has {len(y)} labels; they must match."
-                )
-            if len(X) == 0:
-                raise ValueError(f"The {part} set is empty.")
+            X, y = self._checked(part, X, y)
+            # frozen dataclass: store the checked, converted arrays
+            object.__setattr__(self, f"X_{part}", X)
+            object.__setattr__(self, f"y_{part}", y)
         if self.X_train.shape[1] != self.X_test.shape[1]:
             raise ValueError(
                 f"Train and test have different numbers of features: "
                 f"{self.X_train.shape[1]} vs {self.X_test.shape[1]}."
             )
+
+    def _checked(self, part: str, X, y) -> tuple[np.ndarray, np.ndarray]:
+        X, y = np.asarray(X), np.asarray(y)
+        if X.ndim != 2:
+            raise ValueError(f"X_{part} must be 2-D (examples × features), got shape {X.shape}.")
+        if y.ndim != 1:
+            hint = " (for one-hot labels, pass y.argmax(axis=1))" if y.ndim == 2 else ""
+            raise ValueError(
+                f"y_{part} must be 1-D, one label per example, got shape {y.shape}{hint}."
+            )
+        if len(X) != len(y):
+            raise ValueError(
+                f"X_{part} has {len(X)} rows but y_{part} has {len(y)} labels; they must match."
+            )
+        if len(X) == 0:
+            raise ValueError(f"The {part} set is empty.")
+        if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+            raise TypeError(f"X_{part} must hold real numbers, got dtype {X.dtype}.")
+        X = X.astype(np.float32, copy=False)
+        if not np.all(np.isfinite(X)):
+            row, col = np.argwhere(~np.isfinite(X))[0]
+            raise ValueError(
+                f"X_{part} contains NaN or infinite values (the first at row {row}, column {col}); "
+                "impute or drop them before building a Split."
+            )
+        if self.task == "regression":
+            if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+                raise TypeError(f"y_{part} must hold real numbers, got dtype {y.dtype}.")
+            y = y.astype(np.float32, copy=False)
+            if not np.all(np.isfinite(y)):
+                raise ValueError(f"y_{part} contains NaN or infinite targets.")
+            return X, y
+        if y.dtype == bool or not np.issubdtype(y.dtype, np.number):
+            raise TypeError(
+                f"Classification labels must be integers 0..n_classes-1, y_{part} has dtype {y.dtype}."
+            )
+        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+            bad = y[~np.isfinite(y) | (y != np.round(y))][0]
+            raise ValueError(
+                f"Classification labels must be integers 0..n_classes-1; y_{part} holds {bad!r}. "
+                "For a numeric target use task='regression'."
+            )
+        if y.min() < 0 or y.max() >= self.n_classes:
+            raise ValueError(
+                f"Classification labels must lie in 0..{self.n_classes - 1} "
+                f"(n_classes={self.n_classes}); y_{part} holds labels from {y.min():g} to "
+                f"{y.max():g}. Map other labels with np.unique(y, return_inverse=True)."
+            )
+        return X, y.astype(np.int64, copy=False)
 
     @property
     def n_features(self) -> int:
@@ -92,17 +143,36 @@ class Split:
     def subsample(self, n: int, seed: int = 0) -> Split:
         """Return a copy whose training set is a random subset of ``n`` examples.
 
-        For classification the subset is stratified (every class keeps its share), so a small
-        training set still sees every class. The test set is unchanged.
+        For classification the subset is stratified: every class keeps its share of the
+        training set, rounded, so a small balanced training set still sees every class. When
+        fewer than ``n_classes`` examples are left out (``n`` close to ``n_train``), the few
+        left out are drawn at random instead — every class then keeps all but at most a few of
+        its examples. ``n = n_train`` returns the split itself. The test set is unchanged.
+        Different seeds give different subsets; the same seed the same one.
         """
         n = positive_int("n", n)
+        seed = positive_int("seed", seed, minimum=0)
         if n > self.n_train:
             raise ValueError(f"Cannot take n={n} training examples from a training set of {self.n_train}.")
         if n == self.n_train:
             return self
         stratify = self.y_train if self.task == "classification" else None
-        if stratify is not None and n < self.n_classes:
-            raise ValueError(f"n={n} is smaller than the number of classes ({self.n_classes}).")
+        if stratify is not None:
+            present = np.unique(stratify)
+            if n < present.size:
+                raise ValueError(
+                    f"n={n} is smaller than the number of classes ({present.size}): a "
+                    "stratified subset cannot hold every class."
+                )
+            if self.n_train - n < present.size:
+                stratify = None  # too few left out to stratify them; see the docstring
+            elif np.bincount(stratify)[present].min() < 2:
+                counts = np.bincount(stratify)[present]
+                rare = present[counts < 2][0]
+                raise ValueError(
+                    f"Class {rare} has a single training example, too few to stratify a subset; "
+                    "subsample a split in which every class has at least two."
+                )
         idx, _ = train_test_split(
             np.arange(self.n_train), train_size=n, random_state=seed, stratify=stratify
         )
@@ -200,6 +270,11 @@ def load(name: str, *, test_size: float = 0.25, seed: int = 0, standardize: bool
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}.")
     one_of("dataset name", name, DATASETS)
+    if standardize is not None and not isinstance(standardize, bool | np.bool_):
+        raise TypeError(
+            f"standardize must be True, False or None (the default for the dataset), "
+            f"got {standardize!r}."
+        )
     X, y, info = _LOADERS[name]()
     task = "regression" if name in _REGRESSION else "classification"
     split = _split(X, y, name=name, test_size=test_size, seed=seed, info=info, task=task)

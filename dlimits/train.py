@@ -11,6 +11,7 @@ data-dependent control flow would need counting on every step.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -29,6 +30,20 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
 
 
+class TrainingDiverged(RuntimeError):
+    """The loss became infinite or NaN during :func:`fit` (usually: the learning rate is too high).
+
+    Attributes ``step`` (1-based optimiser step, or the step of the evaluation that found it),
+    ``loss`` (the non-finite value) and ``lr`` say where and how.
+    """
+
+    def __init__(self, message: str, *, step: int, loss: float, lr: float):
+        super().__init__(message)
+        self.step = step
+        self.loss = loss
+        self.lr = lr
+
+
 @dataclass
 class TrainResult:
     """What :func:`fit` returns.
@@ -45,6 +60,8 @@ class TrainResult:
         Counted FLOPs of all training steps (forward and backward).
     seconds:
         Wall-clock training time.
+    learning_rates:
+        The learning rate of every optimiser step, in order (constant, or the cosine decay).
     """
 
     model: nn.Module
@@ -54,6 +71,7 @@ class TrainResult:
     n_params: int
     steps: int
     extra: dict = field(default_factory=dict)
+    learning_rates: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
 
     @property
     def final(self) -> pd.Series:
@@ -67,6 +85,62 @@ class TrainResult:
     @property
     def test_loss(self) -> float:
         return float(self.final["test_loss"])
+
+
+def _model_device(model: nn.Module, X) -> torch.device:
+    """The device of the model's parameters or buffers; for a model with neither, the data's."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
+    return X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
+
+
+def _check_output(out, y: torch.Tensor, task: str, n_classes: int | None) -> None:
+    """Say clearly when the model's outputs do not fit the labels (instead of a raw torch error)."""
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"The model must return a tensor, got {type(out).__name__}.")
+    k = len(y)
+    if task == "regression":
+        if tuple(out.shape) not in ((k,), (k, 1)):
+            raise ValueError(
+                "For regression the model must return one number per example, shape "
+                f"(batch,) or (batch, 1); on a batch of {k} it returned shape {tuple(out.shape)}."
+            )
+        return
+    if out.ndim != 2 or out.shape[0] != k:
+        raise ValueError(
+            "For classification the model must return one score per class for each example, "
+            f"shape (batch, n_classes); on a batch of {k} it returned shape {tuple(out.shape)}."
+        )
+    if n_classes is not None and out.shape[1] != n_classes:
+        raise ValueError(
+            f"The model returns {out.shape[1]} scores per example but the data have "
+            f"{n_classes} classes: its last layer needs {n_classes} outputs."
+        )
+    if k and (int(y.min()) < 0 or int(y.max()) >= out.shape[1]):
+        raise ValueError(
+            f"Labels must be class indices 0..{out.shape[1] - 1} for a model with "
+            f"{out.shape[1]} outputs; found labels from {int(y.min())} to {int(y.max())}."
+        )
+
+
+def _check_model_fits_data(model: nn.Module, data: Split, X: torch.Tensor, y: torch.Tensor) -> None:
+    """One forward pass (eval mode, no gradient, not counted) on two training examples."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(X[:2])
+    except Exception as err:  # the model's own error, e.g. a matrix-size mismatch
+        raise ValueError(
+            f"The model cannot take the inputs of {data.name!r}: they have "
+            f"data.n_features = {data.n_features} features (a batch has shape "
+            f"{tuple(X[:2].shape)}), and calling the model on them failed with: {err}. "
+            "Check the width of its first layer."
+        ) from err
+    finally:
+        model.train(was_training)
+    n_out = data.n_classes if data.task == "classification" else None
+    _check_output(out, y[:2], data.task, n_out)
 
 
 def _loss(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -90,16 +164,29 @@ def evaluate(
     Returns ``{"loss", "error", "flops"}``: the mean loss (cross-entropy or squared error), the
     error (misclassification rate for classification, mean squared error for regression) and the
     counted FLOPs of the forward passes. ``record`` adds the FLOPs to the notebook's ledger.
+    The data are moved to the device of the model's parameters (or buffers; for a model with
+    neither, such as ``nn.Identity()``, it runs where ``X`` is). Classification labels must be
+    integer class indices below the model's number of outputs.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
     one_of("task", task, ("classification", "regression"))
     batch_size = positive_int("batch_size", batch_size)
-    device = next(model.parameters()).device
+    device = _model_device(model, X)
     X = torch.as_tensor(X, device=device)
     y = torch.as_tensor(y, device=device)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     if len(X) == 0:
         raise ValueError("Cannot evaluate on an empty set.")
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must hold one label or target per example (1-D), got shape {tuple(y.shape)}."
+        )
+    if task == "classification" and (y.is_floating_point() or y.is_complex() or y.dtype == torch.bool):
+        raise ValueError(
+            f"Classification labels must be integers (class indices), got dtype {y.dtype}."
+        )
     was_training = model.training
     model.eval()
     total_loss, wrong, flops = 0.0, 0.0, 0
@@ -107,6 +194,7 @@ def evaluate(
         for start in range(0, len(X), batch_size):
             xb, yb = X[start : start + batch_size], y[start : start + batch_size]
             out = model(xb)
+            _check_output(out, yb, task, None)
             if task == "classification":
                 total_loss += float(F.cross_entropy(out, yb, reduction="sum"))
                 wrong += float((out.argmax(dim=1) != yb).sum())
@@ -143,6 +231,11 @@ def fit(
     better choice for learning curves, where small training sets would otherwise get few
     updates). The batch order is fixed by ``seed``.
 
+    Before training, one forward pass on two training examples (in eval mode, without
+    gradient, not counted) checks that the model takes ``data.n_features`` inputs and returns
+    ``data.n_classes`` scores (classification) or one number (regression) per example; a
+    mismatch raises a ``ValueError`` that says which.
+
     Parameters
     ----------
     optimizer:
@@ -160,6 +253,13 @@ def fit(
     -------
     TrainResult
         The model, a history table, counted training FLOPs and wall time.
+
+    Raises
+    ------
+    TrainingDiverged
+        If the training loss (or the test loss at an evaluation) becomes infinite or NaN;
+        the message names the step and suggests a smaller learning rate. The FLOPs spent until
+        then are still added to the ledger.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
@@ -170,6 +270,7 @@ def fit(
     batch_size = positive_int("batch_size", batch_size)
     lr = positive_float("lr", lr)
     weight_decay = positive_float("weight_decay", weight_decay, allow_zero=True)
+    seed = positive_int("seed", seed, minimum=0)
     one_of("optimizer", optimizer, OPTIMIZERS)
     one_of("schedule", schedule, SCHEDULES)
     n = data.n_train
@@ -182,6 +283,7 @@ def fit(
     device = get_device() if device is None else torch.device(device)
     model = model.to(device)
     X, y, X_test, y_test = data.tensors(device)
+    _check_model_fits_data(model, data, X, y)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters.")
@@ -203,7 +305,17 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     flops_by_shape: dict[int, int] = {}
     flops_total, step, losses = 0, 0, []
-    rows = []
+    rows, learning_rates = [], []
+
+    def diverged(where: str, value: float) -> TrainingDiverged:
+        record_flops(label, flops_total)  # the compute was spent all the same
+        return TrainingDiverged(
+            f"Training diverged: {where} became {value} at step {step} of {total_steps} "
+            f"(optimizer={optimizer!r}, lr={lr:g}). Try a smaller learning rate, e.g. "
+            f"lr={lr / 10:g}.",
+            step=step, loss=value, lr=lr,
+        )
+
     model.train()
     start = time.perf_counter()
     order = torch.empty(0, dtype=torch.long)
@@ -214,6 +326,8 @@ def fit(
         idx = order[pos : pos + batch_size]
         pos += batch_size
         xb, yb = X[idx], y[idx]
+
+        learning_rates.append(float(opt.param_groups[0]["lr"]))
 
         def one_step(xb: torch.Tensor, yb: torch.Tensor) -> float:
             opt.zero_grad(set_to_none=True)
@@ -232,8 +346,12 @@ def fit(
             losses.append(one_step(xb, yb))
         flops_total += flops_by_shape[len(idx)]
         step += 1
+        if not math.isfinite(losses[-1]):
+            raise diverged("the training loss", losses[-1])
         if step % eval_every == 0 or step == total_steps:
             metrics = evaluate(model, X_test, y_test, data.task)
+            if not math.isfinite(metrics["loss"]):
+                raise diverged("the test loss", metrics["loss"])
             rows.append(
                 {
                     "epoch": step / steps_per_epoch,
@@ -256,4 +374,5 @@ def fit(
         seconds=seconds,
         n_params=sum(p.numel() for p in model.parameters()),
         steps=total_steps,
+        learning_rates=np.array(learning_rates),
     )

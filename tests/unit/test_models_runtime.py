@@ -27,6 +27,8 @@ def test_mlp_seed_gives_identical_weights_and_leaves_global_state_alone():
     assert torch.equal(before, after)
     for p, q in zip(a.parameters(), b.parameters(), strict=True):
         assert torch.equal(p, q)
+    c = models.mlp(4, [8], 2, seed=6)
+    assert not torch.equal(a[0].weight, c[0].weight), "another seed gives other weights"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +50,9 @@ def test_seed_everything_repeats_draws():
     a = (np.random.rand(), torch.rand(1).item())  # noqa: NPY002
     dlimits.seed_everything(11)
     assert (np.random.rand(), torch.rand(1).item()) == a  # noqa: NPY002
+    dlimits.seed_everything(12)
+    b = (np.random.rand(), torch.rand(1).item())  # noqa: NPY002
+    assert b[0] != a[0] and b[1] != a[1], "another seed gives other draws"
     with pytest.raises(ValueError, match="seed must be in"):
         dlimits.seed_everything(-1)
     with pytest.raises(TypeError, match="seed must be an integer"):

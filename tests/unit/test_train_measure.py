@@ -34,18 +34,33 @@ def test_training_flops_match_the_six_nd_rule(digits):
     assert res.train_flops == 10 * 64 * (2 * 640 + 2 * 640)
 
 
-def test_fit_is_reproducible(digits):
-    runs = [
-        train.fit(models.mlp(64, [16], 10, seed=1), digits, steps=30, seed=4, device="cpu").test_loss
-        for _ in range(2)
-    ]
-    assert runs[0] == runs[1]
+def test_fit_is_reproducible_and_the_seed_matters(digits):
+    def run(seed):
+        net = models.mlp(64, [16], 10, seed=1)
+        return train.fit(net, digits, steps=30, seed=seed, device="cpu").test_loss
+
+    same, other = run(4), run(5)
+    assert run(4) == same
+    assert other != same, "a different seed must change the batch order, hence the result"
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        train.fit(models.mlp(64, [8], 10), digits, steps=1, seed=None)
 
 
 def test_cosine_schedule_ends_at_zero_learning_rate_and_trains(digits):
+    steps, lr = 100, 5e-3
     net = models.mlp(64, [16], 10, seed=0)
-    res = train.fit(net, digits, steps=100, lr=5e-3, schedule="cosine", device="cpu")
+    res = train.fit(net, digits, steps=steps, lr=lr, schedule="cosine", device="cpu")
     assert res.test_error < 0.3
+    rates = res.learning_rates
+    assert rates.shape == (steps,) and rates[0] == pytest.approx(lr)
+    assert np.all(np.diff(rates) < 0), "the cosine schedule decays at every step"
+    # the last update uses lr·(1 + cos(π·(T-1)/T))/2, about 0; halfway it is lr/2
+    assert rates[-1] == pytest.approx(lr * (1 + np.cos(np.pi * (steps - 1) / steps)) / 2)
+    assert rates[-1] < 1e-3 * lr and rates[steps // 2] == pytest.approx(lr / 2)
+    const = train.fit(models.mlp(64, [16], 10, seed=0), digits, steps=steps, lr=lr,
+                      device="cpu")
+    assert np.all(const.learning_rates == lr)
+    assert const.test_loss != res.test_loss
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
@@ -80,7 +95,49 @@ def test_fit_bad_arguments(digits, kwargs, error, match):
         train.fit(models.mlp(64, [8], 10), digits, **kwargs)
 
 
-def test_fit_needs_a_module_and_a_split(digits):
+def test_a_diverging_run_says_so_and_names_the_step():
+    split = data.teacher_student(500, 200, noise=0.1, seed=0)
+    dlimits.start_ledger()
+    with pytest.raises(train.TrainingDiverged, match=r"diverged.*step \d+.*smaller learning rate") as info:
+        train.fit(models.mlp(16, [32], 1, seed=0), split, steps=50, lr=10.0, optimizer="sgd",
+                  device="cpu")
+    assert isinstance(info.value, RuntimeError) and 1 <= info.value.step <= 50
+    assert not np.isfinite(info.value.loss) and info.value.lr == 10.0
+    assert dlimits.runtime.ledger().entries["training"] > 0, "the spent FLOPs are recorded"
+
+
+@pytest.mark.parametrize(
+    ("make_net", "match"),
+    [
+        (lambda: models.mlp(32, [8], 10), "n_features = 64"),
+        (lambda: models.mlp(64, [8], 5), "returns 5 scores per example but the data have 10"),
+        (lambda: torch.nn.Sequential(torch.nn.Linear(64, 10), torch.nn.Flatten(0)),
+         r"shape \(batch, n_classes\)"),
+    ],
+)
+def test_fit_says_when_the_model_does_not_fit_the_data(digits, make_net, match):
+    with pytest.raises(ValueError, match=match):
+        train.fit(make_net(), digits, steps=1, device="cpu")
+
+
+def test_fit_regression_needs_one_output_per_example():
+    split = data.teacher_student(100, 50, seed=0)
+    with pytest.raises(ValueError, match="one number per example"):
+        train.fit(models.mlp(16, [8], 3), split, steps=1, device="cpu")
+    res = train.fit(models.mlp(16, [8], 1), split, steps=2, device="cpu")  # (batch, 1) is fine
+    assert np.isfinite(res.test_error)
+
+
+def test_the_shape_check_leaves_training_unchanged(digits):
+    """The check's forward pass runs in eval mode without gradient: batch-norm statistics and
+    results are those of a loop without it."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 16), torch.nn.BatchNorm1d(16),
+                              torch.nn.ReLU(), torch.nn.Linear(16, 10))
+    before = net[1].running_mean.clone()
+    train._check_model_fits_data(net, digits, *digits.tensors()[:2])
+    assert torch.equal(net[1].running_mean, before) and net.training
+
     with pytest.raises(TypeError, match="torch.nn.Module"):
         train.fit("net", digits, steps=1)
     with pytest.raises(TypeError, match="dlimits.data.Split"):
@@ -96,6 +153,23 @@ def test_evaluate_validates_its_inputs(digits):
         train.evaluate(net, X[:0], y[:0])
     out = train.evaluate(net, digits.X_test, digits.y_test, record=False)
     assert 0 <= out["error"] <= 1 and out["flops"] == 2 * digits.n_test * (64 * 8 + 8 * 10)
+    with pytest.raises(ValueError, match="labels must be integers"):
+        train.evaluate(net, X[:4], torch.zeros(4))
+    with pytest.raises(ValueError, match=r"class indices 0\.\.9"):
+        train.evaluate(net, X[:4], torch.tensor([0, 1, 2, 10]))
+    with pytest.raises(ValueError, match="1-D"):
+        train.evaluate(net, X[:4], torch.zeros(4, 2, dtype=torch.long))
+
+
+def test_evaluate_a_model_without_parameters():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0]])
+    out = train.evaluate(torch.nn.Identity(), logits, torch.tensor([0, 1, 1]), record=False)
+    assert out["error"] == pytest.approx(1 / 3)
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 1]))
+    assert out["loss"] == pytest.approx(float(expected))
+    reg = train.evaluate(torch.nn.Identity(), np.array([1.0, 2.0]), np.array([1.0, 4.0]),
+                         task="regression", record=False)
+    assert reg["error"] == pytest.approx(2.0)
 
 
 def test_count_parameters_and_nonzero():
