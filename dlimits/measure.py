@@ -331,3 +331,72 @@ def layer_costs(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor],
             row.update(seconds=seconds, flop_per_s=flops / seconds if flops else float("nan"))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A Part III result in the course's common form, so that chapters can be compared.
+
+    Every efficiency chapter ends with one such line for its best model: test accuracy, bytes on
+    disk, FLOPs per image and latency at batch 1 as a ratio to the fp32 baseline timed *in the
+    same run* (absolute times are never compared across machines). Build it with
+    :func:`summary`.
+    """
+
+    label: str
+    accuracy: float
+    baseline_accuracy: float
+    size_bytes: int
+    baseline_size_bytes: int
+    flops: float
+    baseline_flops: float
+    latency_ratio: float
+
+    @property
+    def compression(self) -> float:
+        """How many times smaller on disk than the baseline."""
+        return self.baseline_size_bytes / self.size_bytes
+
+    @property
+    def flop_ratio(self) -> float:
+        """FLOPs per image as a fraction of the baseline's."""
+        return self.flops / self.baseline_flops
+
+    @property
+    def speedup(self) -> float:
+        """Baseline latency divided by this model's (above 1 is faster)."""
+        return 1.0 / self.latency_ratio
+
+    def __str__(self) -> str:
+        points = 100 * (self.accuracy - self.baseline_accuracy)
+        return (f"{self.label}: accuracy {self.accuracy:.1%} ({points:+.1f} points), "
+                f"{self.compression:.1f}x smaller, {self.flop_ratio:.2f}x the FLOPs, "
+                f"{self.speedup:.2f}x the speed of the fp32 baseline")
+
+
+def summary(label: str, *, accuracy: float, baseline_accuracy: float, size_bytes: int,
+            baseline_size_bytes: int, flops: float, baseline_flops: float,
+            latency_ratio: float) -> Summary:
+    """Validate and bundle one result in the common form of Part III (see :class:`Summary`).
+
+    >>> print(summary("int8", accuracy=0.93, baseline_accuracy=0.934, size_bytes=250_000,
+    ...               baseline_size_bytes=1_000_000, flops=4.7e5, baseline_flops=4.7e5,
+    ...               latency_ratio=0.5))
+    int8: accuracy 93.0% (-0.4 points), 4.0x smaller, 1.00x the FLOPs, 2.00x the speed of the fp32 baseline
+    """
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError("label must be a non-empty string naming the model and technique.")
+    for name, value in (("accuracy", accuracy), ("baseline_accuracy", baseline_accuracy)):
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
+    return Summary(
+        label=label,
+        accuracy=float(accuracy),
+        baseline_accuracy=float(baseline_accuracy),
+        size_bytes=positive_int("size_bytes", size_bytes),
+        baseline_size_bytes=positive_int("baseline_size_bytes", baseline_size_bytes),
+        flops=positive_float("flops", flops),
+        baseline_flops=positive_float("baseline_flops", baseline_flops),
+        latency_ratio=positive_float("latency_ratio", latency_ratio),
+    )

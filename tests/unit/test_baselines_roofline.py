@@ -72,3 +72,22 @@ def test_baseline_trains_once_and_hands_out_copies():
     assert any(p.abs().sum() > 0 for p in second.model.parameters()), "copies must be independent"
     with pytest.raises(ValueError):
         baselines.baseline("mlp", seed=-1)
+
+
+def test_summary_reports_ratios_against_the_baseline():
+    s = measure.summary("half", accuracy=0.9, baseline_accuracy=0.95, size_bytes=500,
+                        baseline_size_bytes=1000, flops=50.0, baseline_flops=100.0,
+                        latency_ratio=0.8)
+    assert s.compression == 2.0 and s.flop_ratio == 0.5 and abs(s.speedup - 1.25) < 1e-12
+    assert "-5.0 points" in str(s) and "2.0x smaller" in str(s) and "1.25x the speed" in str(s)
+
+
+@pytest.mark.parametrize("bad", [{"accuracy": 93.0}, {"size_bytes": 0}, {"latency_ratio": -1.0},
+                                 {"label": " "}, {"flops": float("nan")}])
+def test_summary_refuses_nonsense(bad):
+    args = dict(label="x", accuracy=0.9, baseline_accuracy=0.95, size_bytes=500,
+                baseline_size_bytes=1000, flops=50.0, baseline_flops=100.0, latency_ratio=0.8)
+    args.update(bad)
+    label = args.pop("label")
+    with pytest.raises((ValueError, TypeError)):
+        measure.summary(label, **args)
