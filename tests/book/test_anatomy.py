@@ -189,3 +189,14 @@ def test_notebooks_speak_to_readers_only(path):
     for i, cell in enumerate(_cells(path)):
         hit = PROCESS_TALK.search(_src(cell))
         assert not hit, f"cell {i} speaks of the course's making: {hit.group(0)!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_glued_values_are_plain_python(path):
+    """A glued NumPy scalar is stored as ``np.float64(93.44)``, which the site prints verbatim
+    or cannot format; glue ``float(x)`` or ``int(x)`` instead."""
+    for i, cell in enumerate(_cells(path)):
+        for out in cell.get("outputs", []):
+            value = out.get("data", {}).get("application/papermill.record/text/plain", "")
+            assert not value.startswith("np."), (
+                f"cell {i} glues a NumPy value ({value}); wrap it in float() or int()")
