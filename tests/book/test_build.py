@@ -150,3 +150,47 @@ def test_student_edition_has_no_solutions(tmp_path):
         assert len(student["cells"]) == len(original["cells"]) - n_solution
         text = json.dumps(student)
         assert "{solution" not in text, f"{nb.name}: a solution directive survived in the student edition"
+
+
+def test_every_internal_link_and_anchor_resolves(built_site):
+    """Every link from one page of the site to another, and every #anchor, has a target."""
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hrefs, self.ids = [], set()
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag in ("a", "link") and attrs.get("href"):
+                self.hrefs.append(attrs["href"])
+
+    pages = {}
+    for page in built_site.rglob("*.html"):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        pages[page.resolve()] = parser
+    broken, checked = [], 0
+    for page, parser in pages.items():
+        for href in parser.hrefs:
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith("//"):
+                continue  # external (http, mailto, …): listed, not fetched
+            checked += 1
+            path, _, anchor = href.partition("#")
+            path = path.partition("?")[0]  # cache-busting query strings
+            target = (page.parent / path).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(built_site.resolve())}: {href}")
+            elif anchor and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else set()
+                if anchor not in ids:
+                    broken.append(f"{page.relative_to(built_site.resolve())}: {href} (no anchor)")
+    assert checked > 20 * len(pages), f"only {checked} internal links found on {len(pages)} pages"
+    assert not broken, f"{len(broken)} broken internal links, e.g. {broken[:10]}"
