@@ -50,7 +50,7 @@ def test_chapter_anatomy(path):
     assert "{glue" in markdown, "no number in the prose comes from the code"
 
     exercises = re.findall(r"```\{exercise\}", markdown)
-    assert len(exercises) >= 5, f"only {len(exercises)} exercises (at least five required)"
+    assert len(exercises) >= 6, f"only {len(exercises)} exercises (at least six required)"
     solutions = re.findall(r"```\{solution(?:-start)?\} (\S+)", markdown)
     labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", markdown)
     assert set(labels) <= set(solutions), f"exercises without a solution: {set(labels) - set(solutions)}"
