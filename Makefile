@@ -16,7 +16,7 @@ help:
 	@echo "make test      the whole test suite: unit tests, nbval on every notebook, site build, browser"
 	@echo "make lab       open JupyterLab on the chapters"
 	@echo "make execute   re-execute every notebook in place (refreshes the committed outputs)"
-	@echo "make student   write the student edition (solutions removed) to _build/student"
+	@echo "make student   write the student edition (no outputs, no solutions, starters) to _build/student"
 
 setup: $(STAMP)
 
@@ -46,7 +46,7 @@ PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 test: $(STAMP) lint
 	tests/offline.sh $(BIN)/python -m pytest --doctest-modules dlimits tests/unit tests/test_offline.py \
-	  tests/test_reader_edits.py tests/test_standalone.py intro.ipynb chapters tests/book \
+	  tests/test_reader_edits.py tests/test_standalone.py tests/test_student.py intro.ipynb chapters tests/book \
 	  $(NBVAL) --durations=0 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-threads
 
@@ -76,14 +76,10 @@ execute: $(STAMP)
 
 student: $(STAMP)
 	@rm -rf _build/student
-	@for nb in $(NOTEBOOKS); do \
-	  out=_build/student/$$(dirname $$nb); mkdir -p $$out; \
-	  $(BIN)/jupyter nbconvert --to notebook "$$nb" --output-dir "$$out" --log-level=WARN \
-	    --TagRemovePreprocessor.enabled=True \
-	    --TagRemovePreprocessor.remove_cell_tags='["solution"]' || exit 1; \
-	done
+	@$(BIN)/python -m dlimits.student _build/student $(NOTEBOOKS)
 	@cp -r dlimits assets pyproject.toml requirements.txt constraints.txt _build/student/
-	@echo "Student edition (solution cells removed) written to _build/student."
+	@echo "Student edition written to _build/student: outputs cleared, solutions and hidden"
+	@echo "claims removed, a starter and a check in place of each exercise's code solution."
 
 # Python files at 100 columns; notebook code at 80, so that nothing scrolls sideways on the site.
 lint: $(STAMP)

@@ -9,7 +9,10 @@ and the claims it is expected to break::
 
 For each notebook this test applies all of its edits to a copy, executes the copy to the end as a
 reader would (``DLIMITS_STRICT=0``), and asserts that no cell raised and that a note appears for
-every claim the edits were expected to break. One run per notebook keeps the suite fast.
+every claim the edits were expected to break. The same run places each code exercise's starter
+(see ``dlimits.student``) and its check before the solution, and asserts that the starter stops
+at ``NotImplementedError`` without stopping the notebook and that its check says "not yet". One
+run per notebook keeps the suite fast.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def test_an_edited_notebook_runs_to_the_end_and_notes_broken_claims(path, tmp_pa
         for edit in spec["edits"]:
             cell.source = cell.source.replace(edit["find"], edit["replace"])
         expected += spec.get("expect_notes", [])
+    starters = _insert_starters(edited)
     for cell in edited.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -92,3 +96,35 @@ def test_an_edited_notebook_runs_to_the_end_and_notes_broken_claims(path, tmp_pa
             f"notes shown:\n{notes or '(none)'}")
     if not expected:
         assert not notes, f"the edit was not expected to break a claim, but:\n{notes}"
+    for starter, check in starters:
+        errors = [o for o in starter.outputs if o.output_type == "error"]
+        assert errors and errors[0].ename == "NotImplementedError", (
+            "a starter must stop at its NotImplementedError, not at "
+            f"{errors[0].ename if errors else 'nothing'}:\n{starter.source[:200]}")
+        assert ": not yet" in _outputs_text(check), (
+            f"a check must fail on its starter; it printed {_outputs_text(check)!r}")
+
+
+def _insert_starters(nb) -> list[tuple]:
+    """Put each code exercise's starter and a copy of its check before the solution.
+
+    The student edition replaces a solution by its starter; running both here proves, in the run
+    this test makes anyway, that the starter fails its check and that *Run all* goes on past it.
+    """
+    import nbformat
+
+    pairs, cells = [], []
+    for i, cell in enumerate(nb.cells):
+        starter = cell.metadata.get("dlimits", {}).get("starter")
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []) and starter:
+            check = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+            assert "exercise-check" in check.metadata.get("tags", []), (
+                f"cell {i}: a solution with a starter must be followed by its check cell")
+            first = nbformat.v4.new_code_cell(starter)
+            first.metadata["tags"] = ["starter", "raises-exception"]
+            second = nbformat.v4.new_code_cell(check.source)
+            cells += [first, second]
+            pairs.append((first, second))
+        cells.append(cell)
+    nb.cells = cells
+    return pairs

@@ -69,3 +69,39 @@ def test_a_false_claim_with_a_nan_value_still_shows_a_note(reader, capsys):
     # a fit without an interval has nan bounds; a false claim about it must not crash
     claim(False, "the interval excludes 0", b_lo=float("nan"), b_hi=float("inf"))
     assert "b_lo = nan" in capsys.readouterr().out
+
+
+def test_exercise_check_reports_without_raising(capsys):
+    import numpy as np
+
+    from dlimits.exercises import check
+
+    assert check("ex-a", ("numpy bools count", lambda: np.float64(2.0) > 1)) is True
+    assert "ex-a: passed (1 check)" in capsys.readouterr().out
+
+    def starter():
+        raise NotImplementedError
+
+    assert check("ex-b", ("defined", lambda: starter())) is False
+    assert "still raises NotImplementedError" in capsys.readouterr().out
+    assert check("ex-c", ("x is set", lambda: undefined_name > 0)) is False  # noqa: F821
+    assert "`undefined_name` is not defined yet" in capsys.readouterr().out
+    assert check("ex-d", ("ok", lambda: True), ("false", lambda: 1 > 2)) is False
+    assert "ex-d: not yet — false" in capsys.readouterr().out
+    assert check("ex-e", ("broken student code", lambda: 1 / 0 > 1)) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_exercise_check_refuses_a_malformed_check():
+    import pytest
+
+    from dlimits.exercises import check
+
+    with pytest.raises(ValueError, match="at least one"):
+        check("ex-a")
+    with pytest.raises(TypeError, match="pair"):
+        check("ex-a", lambda: True)
+    with pytest.raises(TypeError, match="True or False"):
+        check("ex-a", ("a number is not a verdict", lambda: 0.5))
+    with pytest.raises(ValueError, match="label"):
+        check("", ("x", lambda: True))
