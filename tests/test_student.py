@@ -31,10 +31,7 @@ CHAPTERS = NOTEBOOKS[1:]
 MIN_STARTERS = 2
 #: chapters whose code exercises do not have starters and checks yet (the list may only shrink)
 WITHOUT_STARTERS = {
-    "01-compute-record", "02-error-vs-compute", "03-scaling-laws", "04-compute-optimal",
-    "05-why-returns-diminish", "06-price-of-halving", "01-black-box", "02-decision-trees",
-    "03-explaining-after-the-fact", "04-distilling-into-trees", "01-measuring-cost",
-    "02-pruning", "03-quantization", "04-low-rank",
+    "01-measuring-cost", "02-pruning", "03-quantization", "04-low-rank",
 }
 
 
