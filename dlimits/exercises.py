@@ -45,7 +45,7 @@ def _verdict(condition: Callable[[], object]) -> tuple[bool, str]:
     )
 
 
-def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> bool:
+def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> None:
     """Print whether the student's answer to ``exercise`` meets every condition.
 
     Parameters
@@ -56,11 +56,9 @@ def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> bool:
         Pairs ``(description, condition)``: a sentence saying what must hold and a function of
         no arguments returning ``True`` or ``False``.
 
-    Returns
-    -------
-    bool
-        ``True`` when every condition holds. Prints ``"<exercise>: passed (n checks)"`` or, for
-        the first condition not met, ``"<exercise>: not yet — <description> (<why>)"``.
+    Prints ``"<exercise>: passed (n checks)"`` or, for the first condition not met,
+    ``"<exercise>: not yet — <description> (<why>)"``. Returns nothing, so that a check cell
+    shows the verdict alone.
 
     Raises
     ------
@@ -74,10 +72,8 @@ def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> bool:
     >>> x = 3
     >>> check("ex-demo", ("x is three", lambda: x == 3))
     ex-demo: passed (1 check)
-    True
     >>> check("ex-demo", ("y is positive", lambda: y > 0))
     ex-demo: not yet — y is positive (`y` is not defined yet: run your cell above first)
-    False
     """
     if not isinstance(exercise, str) or not exercise.strip():
         raise ValueError(f"exercise must be the exercise's label, got {exercise!r}.")
@@ -95,7 +91,6 @@ def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> bool:
         if not ok:
             reason = f" ({why})" if why else ""
             print(f"{exercise}: {NOT_YET} — {description}{reason}")
-            return False
+            return
     n = len(conditions)
     print(f"{exercise}: {PASSED} ({n} check{'s' if n > 1 else ''})")
-    return True

@@ -9,9 +9,10 @@ counted, matching the convention of the scaling-law literature.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import torch
 from torch import nn
 from torch.utils import benchmark
@@ -130,6 +131,86 @@ def latency(
 
 
 @dataclass(frozen=True)
+class Paired:
+    """Result of :func:`paired`: times of several calls taken back to back.
+
+    Attributes
+    ----------
+    seconds:
+        Median seconds per call of each named call, over the rounds.
+    ratio:
+        Median over the rounds of each call's time divided by the *first* call's time in the
+        same round (the first call's ratio is 1). Ratios taken within a round cancel most of
+        the drift of a shared or throttled machine; this is the number to report.
+    rounds:
+        Seconds per call, one row per round and one column per call.
+    """
+
+    seconds: pd.Series
+    ratio: pd.Series
+    rounds: pd.DataFrame
+
+
+def paired(
+    calls: Mapping[str, Callable] | Sequence[tuple],
+    inputs: torch.Tensor | Sequence[torch.Tensor] | None = None,
+    *,
+    rounds: int = 9,
+    min_run_time: float = 0.01,
+    threads: int = 1,
+) -> Paired:
+    """Time several calls in alternating rounds and report each as a ratio to the first.
+
+    ``calls`` is a mapping ``{name: callable}`` or a sequence of ``(name, callable)`` pairs,
+    all called with ``inputs``, or of ``(name, callable, inputs)`` triples, each with its own.
+    Every round times each call once with :func:`latency` (on ``threads`` threads), starting
+    each round one call later, so that no call is always first or last.
+
+    >>> fast, slow = torch.nn.Identity(), torch.nn.Linear(512, 512)
+    >>> t = paired({"identity": fast, "linear": slow}, torch.ones(64, 512), rounds=3)
+    >>> list(t.ratio.index), float(t.ratio["identity"])
+    (['identity', 'linear'], 1.0)
+    >>> bool(t.ratio["linear"] > 1)
+    True
+    """
+    items = list(calls.items()) if isinstance(calls, Mapping) else list(calls)
+    if len(items) < 2:
+        raise ValueError("paired() needs at least two calls to compare, got "
+                         f"{len(items)}.")
+    named: list[tuple[str, Callable, tuple[torch.Tensor, ...]]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, tuple) or len(item) not in (2, 3):
+            raise TypeError(f"call {i + 1} must be (name, callable) or (name, callable, inputs), "
+                            f"got {item!r}.")
+        name, fn = item[0], item[1]
+        own = item[2] if len(item) == 3 else inputs
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"call {i + 1} needs a non-empty name, got {name!r}.")
+        if not callable(fn):
+            raise TypeError(f"call {name!r} is not callable: {type(fn).__name__}.")
+        if own is None:
+            raise ValueError(f"call {name!r} has no inputs: pass inputs= or a (name, callable, "
+                             "inputs) triple.")
+        named.append((name, fn, _as_tuple(own)))
+    names = [n for n, _, _ in named]
+    if len(set(names)) != len(names):
+        raise ValueError(f"call names must be distinct, got {names}.")
+    rounds = positive_int("rounds", rounds)
+    threads = positive_int("threads", threads)
+    min_run_time = positive_float("min_run_time", min_run_time)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        shift = r % len(named)
+        for name, fn, args in named[shift:] + named[:shift]:
+            times[name].append(latency(fn, args, threads=threads,
+                                       min_run_time=min_run_time).median)
+    table = pd.DataFrame(times)
+    table.index.name = "round"
+    ratios = table.div(table.iloc[:, 0], axis=0)
+    return Paired(seconds=table.median(), ratio=ratios.median(), rounds=table)
+
+
+@dataclass(frozen=True)
 class Energy:
     """Result of :func:`energy_estimate`."""
 
@@ -232,7 +313,6 @@ def matmul_throughput(
     and ``flop_per_s``. The largest rate is the course's estimate of the peak compute rate of
     this CPU for the given thread count (see :func:`measure_roofline`).
     """
-    import pandas as pd
 
     if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
         raise TypeError(f"sizes must be a non-empty sequence of matrix sizes, got {sizes!r}.")
@@ -295,7 +375,6 @@ def layer_costs(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor],
 
     Returns a :class:`pandas.DataFrame`, one row per layer, in the order the layers ran.
     """
-    import pandas as pd
 
     model = _check_module(model)
     args = _as_tuple(inputs)

@@ -224,3 +224,27 @@ def test_energy_estimate_arithmetic_and_validation():
         measure.energy_estimate(1, peak_flops_per_second=1, power_watts=1, pue=0.9)
     with pytest.raises(ValueError, match="power_watts must be > 0"):
         measure.energy_estimate(1, peak_flops_per_second=1, power_watts=0)
+
+
+def test_paired_reports_ratios_to_the_first_call_and_refuses_bad_calls():
+    import pytest
+    import torch
+
+    from dlimits.measure import paired
+
+    x = torch.ones(32, 256)
+    small, big = torch.nn.Linear(256, 8), torch.nn.Linear(256, 2048)
+    t = paired([("small", small), ("big", big, x)], x, rounds=4)
+    assert list(t.rounds.columns) == ["small", "big"] and len(t.rounds) == 4
+    assert float(t.ratio["small"]) == 1.0 and float(t.ratio["big"]) > 1.0
+    assert (t.seconds > 0).all()
+    with pytest.raises(ValueError, match="at least two"):
+        paired({"one": small}, x)
+    with pytest.raises(ValueError, match="no inputs"):
+        paired({"a": small, "b": big})
+    with pytest.raises(TypeError, match="not callable"):
+        paired({"a": small, "b": 3}, x)
+    with pytest.raises(ValueError, match="distinct"):
+        paired([("a", small), ("a", big)], x)
+    with pytest.raises(ValueError, match="rounds"):
+        paired({"a": small, "b": big}, x, rounds=0)
