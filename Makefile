@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := intro.ipynb $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 PORT   ?= 8000
 
-.PHONY: help setup book serve test test-unit test-notebooks test-threads test-site lab execute student lint clean
+.PHONY: help setup book pdf serve test test-unit test-notebooks test-threads test-site lab execute student lint clean
 
 help:
 	@echo "make book      build the website into _build/html (from the committed notebook outputs)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test      the whole test suite: unit tests, nbval on every notebook, site build, browser"
 	@echo "make lab       open JupyterLab on the chapters"
 	@echo "make execute   re-execute every notebook in place (refreshes the committed outputs)"
+	@echo "make pdf       print the whole book to _build/pdf/the-limits-of-deep-learning.pdf (builds the site first)"
 	@echo "make student   write the student edition (no outputs, no solutions, starters) to _build/student"
 
 setup: $(STAMP)
@@ -32,22 +33,29 @@ book: $(STAMP)
 	@echo
 	@echo "The website is in _build/html. Open _build/html/index.html in a browser, or run 'make serve'."
 
+pdf: book
+	$(BIN)/python -m dlimits.pdf _build/html _build/pdf/the-limits-of-deep-learning.pdf
+
 serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
 	@echo "Serving the course on http://127.0.0.1:$(PORT) (Ctrl-C to stop)."
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # The whole suite runs inside a network namespace with only loopback (tests/offline.sh), which
-# is how tests/test_offline.py proves that no notebook touches the network.
-# Then the notebooks are run twice more: by nbval on two threads (a different order of
-# floating-point sums, as another CPU gives, must not change any output compared exactly), and
-# with every reader-edit cell edited (a reader's edit never stops Run all: tests/test_reader_edits.py).
+# is how tests/test_offline.py proves that no notebook touches the network. Each notebook runs
+# on one thread, so the suite runs on TEST_WORKERS processes at once (pytest-xdist; conftest.py
+# keeps the cells of a notebook, and the site tests, together in one process).
+# The notebooks are run twice more: with every reader-edit cell edited (a reader's edit never
+# stops Run all: tests/test_reader_edits.py), and by nbval on two threads (a different order of
+# floating-point sums, as another CPU gives, must not change any output compared exactly).
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 test: $(STAMP) lint
-	tests/offline.sh $(BIN)/python -m pytest --doctest-modules dlimits tests/unit tests/test_offline.py \
-	  tests/test_reader_edits.py tests/test_standalone.py tests/test_student.py intro.ipynb chapters tests/book \
-	  $(NBVAL) --durations=0 $(PYTEST_ARGS)
+	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --doctest-modules \
+	  dlimits tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
+	  tests/test_student.py tests/test_teaching.py intro.ipynb chapters tests/book \
+	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-threads
 
 test-threads: $(STAMP)

@@ -6,6 +6,15 @@
   and how long each committed notebook ran, from its first cell to its last.
 * A broken notebook fails the build: a stored error output, or a code cell that was never run,
   is reported as a Sphinx warning, which ``-W`` turns into an error.
+* Every exercise shows its level and the minutes it takes, from ``backmatter/teaching.yml``
+  (:mod:`dlimits.teaching`), as a first line under its title.
+* Two accessibility repairs of the theme's HTML, made in the written pages: the folding arrows of
+  the navigation (``<summary>`` elements with no text) get a name, and the entries of a
+  bibliography, inside an element with ``role="list"``, get ``role="listitem"`` instead of the
+  deprecated ``doc-biblioentry`` (axe-core: "summary-name", "aria-required-children").
+* ``{external-links}`` lists, on one page, every link out of the site: those in the chapters'
+  text (collected from each page as it is read) and the web address or DOI of every source in
+  the bibliography.
 * sphinx-thebe adds its inline configuration script twice under Jupyter Book 1.0, which makes the
   browser report "Identifier 'THEBE_JS_URL' has already been declared" on every page. We drop
   repeated inline scripts before each page is written.
@@ -16,6 +25,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 
 def _parse(stamp: str) -> datetime:
@@ -79,6 +91,23 @@ def _record_committed_execution(app, doctree):
         NbMetadataCollector.set_exec_data(env, env.docname, stats)
 
 
+def _mark_exercise_levels(app, doctree):
+    from docutils import nodes
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+    from dlimits import teaching
+
+    levels = teaching.exercise_levels(teaching.load(Path(app.srcdir) / "backmatter" / "teaching.yml"))
+    for node in doctree.findall(lambda n: isinstance(n, (exercise_node, exercise_enumerable_node))):
+        label = node.get("label")
+        if label not in levels:
+            continue
+        line = nodes.paragraph(classes=["exercise-level"])
+        line += nodes.emphasis(text=teaching.level_line(*levels[label]))
+        titles = [i for i, child in enumerate(node.children) if isinstance(child, nodes.title)]
+        node.insert(titles[0] + 1 if titles else 0, line)
+
+
 def _dedupe_inline_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
@@ -95,7 +124,146 @@ def _dedupe_inline_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+class external_links_node(nodes.General, nodes.Element):
+    """Placeholder for the list of external links, filled in once every page has been read."""
+
+
+class ExternalLinks(SphinxDirective):
+    has_content = False
+
+    def run(self):
+        return [external_links_node()]
+
+
+def _is_external(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
+
+
+def _collect_links(app, doctree):
+    links = getattr(app.env, "dlimits_links", {})
+    found = []
+    for ref in doctree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if _is_external(uri) and (uri, ref.astext()) not in found:
+            found.append((uri, ref.astext()))
+    links[app.env.docname] = found
+    app.env.dlimits_links = links
+
+
+def _purge_links(app, env, docname):
+    getattr(env, "dlimits_links", {}).pop(docname, None)
+
+
+def _merge_links(app, env, docnames, other):
+    env.dlimits_links = getattr(env, "dlimits_links", {})
+    env.dlimits_links.update({d: getattr(other, "dlimits_links", {}).get(d, [])
+                              for d in docnames})
+
+
+def _bibliography_links(app) -> list[tuple[str, str, str]]:
+    from pybtex.database import parse_file
+
+    out = []
+    for bib in app.config.bibtex_bibfiles:
+        entries = parse_file(str(Path(app.srcdir) / bib)).entries
+        for key, entry in sorted(entries.items()):
+            title = entry.fields.get("title", key).replace("{", "").replace("}", "")
+            fields = entry.fields
+            if fields.get("url"):
+                out.append((key, title, fields["url"]))
+            if fields.get("doi"):
+                out.append((key, title, "https://doi.org/" + fields["doi"]))
+            if fields.get("eprint"):
+                out.append((key, title, "https://arxiv.org/abs/" + fields["eprint"]))
+    return out
+
+
+def _link_item(uri: str, text: str):
+    item = nodes.list_item()
+    para = nodes.paragraph()
+    para += nodes.reference("", uri, refuri=uri)
+    if text and text != uri:
+        para += nodes.Text(f" — {text}")
+    item += para
+    return item
+
+
+def _fill_external_links(app, doctree, fromdocname):
+    holders = list(doctree.findall(external_links_node))
+    if not holders:
+        return
+    env = app.env
+    links = getattr(env, "dlimits_links", {})
+    content = []
+    for docname in _reading_order(env):
+        found = links.get(docname, []) if docname != fromdocname else []
+        if not found:
+            continue
+        section = nodes.section(ids=[f"links-{docname.replace('/', '-')}"])
+        title = nodes.title()
+        ref = nodes.reference("", env.titles[docname].astext(),
+                              refuri=app.builder.get_relative_uri(fromdocname, docname))
+        title += ref
+        section += title
+        bullets = nodes.bullet_list()
+        for uri, text in found:
+            bullets += _link_item(uri, text)
+        section += bullets
+        content.append(section)
+    bib = _bibliography_links(app)
+    section = nodes.section(ids=["links-sources"])
+    section += nodes.title(text="Sources cited in the course")
+    bullets = nodes.bullet_list()
+    for _key, title, uri in bib:
+        bullets += _link_item(uri, title)
+    section += bullets
+    content.append(section)
+    for holder in holders:
+        holder.replace_self(content)
+
+
+def _reading_order(env) -> list[str]:
+    order: list[str] = []
+
+    def walk(doc):
+        if doc in order:
+            return
+        order.append(doc)
+        for child in env.toctree_includes.get(doc, []):
+            walk(child)
+
+    walk(env.config.root_doc)
+    return order
+
+
+_A11Y_FIXES = (
+    ('role="doc-biblioentry"', 'role="listitem"'),
+    ('<summary><span class="toctree-toggle"',
+     '<summary aria-label="Show or hide the chapters of this part"><span class="toctree-toggle"'),
+)
+
+
+def _repair_accessibility(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = text
+        for old, new in _A11Y_FIXES:
+            fixed = fixed.replace(old, new)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
+    app.add_node(external_links_node)
+    app.add_directive("external-links", ExternalLinks)
+    app.connect("doctree-read", _collect_links)
+    app.connect("env-purge-doc", _purge_links)
+    app.connect("env-merge-info", _merge_links)
+    app.connect("doctree-resolved", _fill_external_links)
+    app.connect("build-finished", _repair_accessibility)
     app.connect("doctree-read", _record_committed_execution)
+    app.connect("doctree-read", _mark_exercise_levels)
     app.connect("html-page-context", _dedupe_inline_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,9 @@ each notebook this module
 * deletes every ``claim(...)`` statement — the book's hidden checks state the results a
   student is asked to predict — and drops cells left with nothing but comments;
 * clears every output (nbconvert's ``ClearOutputPreprocessor``), so that a prediction comes
-  before the result.
+  before the result;
+* writes each exercise's level and minutes (from ``backmatter/teaching.yml``, see
+  :mod:`dlimits.teaching`) as the first line of the exercise, as the website shows them.
 
 Run ``python -m dlimits.student OUTDIR NOTEBOOK...``; the Makefile also copies the ``dlimits``
 package and the pinned requirements next to the notebooks.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -85,8 +88,29 @@ def _only_comments(source: str) -> bool:
     return all(not line.strip() or line.strip().startswith("#") for line in source.splitlines())
 
 
-def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return the student edition of one notebook (the argument is not modified)."""
+_EXERCISE_HEAD = re.compile(r"(```\{exercise\}[^\n]*\n(?::[a-z-]+:[^\n]*\n)*?:label: (\S+)\n"
+                            r"(?::[a-z-]+:[^\n]*\n)*)\n?")
+
+
+def mark_levels(markdown: str, levels: dict[str, tuple[int, int]]) -> str:
+    """Put ``Level n of 3 · about m min`` at the top of every exercise with a known label."""
+    from .teaching import level_line
+
+    def add(match: re.Match) -> str:
+        label = match.group(2)
+        if label not in levels:
+            return match.group(0)
+        return f"{match.group(1)}\n*{level_line(*levels[label])}*\n\n"
+
+    return _EXERCISE_HEAD.sub(add, markdown)
+
+
+def student_notebook(nb: nbformat.NotebookNode,
+                     levels: dict[str, tuple[int, int]] | None = None) -> nbformat.NotebookNode:
+    """Return the student edition of one notebook (the argument is not modified).
+
+    ``levels`` maps exercise labels to (level, minutes), written at the top of each exercise.
+    """
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
@@ -111,6 +135,8 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 cell.source = strip_claims(cell.source)
                 if _only_comments(cell.source):
                     continue
+        if cell.cell_type == "markdown" and levels:
+            cell.source = mark_levels(cell.source, levels)
         kept = [t for t in tags if t not in SITE_TAGS]
         if kept:
             cell.metadata["tags"] = kept
@@ -127,13 +153,16 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def build(notebooks: list[Path], outdir: Path, root: Path) -> list[Path]:
     """Write the student edition of each notebook under ``outdir``, keeping paths below ``root``."""
+    from . import teaching
+
+    levels = teaching.exercise_levels() if teaching.DATA.exists() else {}
     written = []
     for path in notebooks:
         path = Path(path)
         target = Path(outdir) / path.resolve().relative_to(Path(root).resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(path, as_version=4)
-        nbformat.write(student_notebook(nb), target)
+        nbformat.write(student_notebook(nb, levels), target)
         written.append(target)
     return written
 

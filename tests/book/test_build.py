@@ -194,3 +194,17 @@ def test_every_internal_link_and_anchor_resolves(built_site):
                     broken.append(f"{page.relative_to(built_site.resolve())}: {href} (no anchor)")
     assert checked > 20 * len(pages), f"only {checked} internal links found on {len(pages)} pages"
     assert not broken, f"{len(broken)} broken internal links, e.g. {broken[:10]}"
+
+
+def test_every_external_link_is_listed_on_the_links_page(built_site):
+    links_page = (built_site / "backmatter" / "links.html").read_text(encoding="utf-8")
+    listed = set(re.findall(r'href="(https?://[^"]+)"', links_page))
+    assert len(listed) >= 50, f"only {len(listed)} links listed"
+    missing = {}
+    for f in toc_files():
+        html = (built_site / f"{f}.html").read_text(encoding="utf-8")
+        article = html[html.find("<article"):html.find("</article>")]
+        for href in set(re.findall(r'href="(https?://[^"]+)"', article)):
+            if href not in listed:
+                missing.setdefault(f, []).append(href)
+    assert not missing, f"external links missing from backmatter/links: {missing}"
