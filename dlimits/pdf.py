@@ -13,6 +13,7 @@ Run ``python -m dlimits.pdf [HTML_DIR] [OUTPUT]`` (defaults ``_build/html`` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import io
@@ -83,9 +84,11 @@ _TYPESET = """async () => {
 }"""
 
 
-def build(html: Path = HTML, output: Path = OUTPUT, *, pages: list[str] | None = None) -> dict:
+def build(html: Path = HTML, output: Path = OUTPUT, *, pages: list[str] | None = None,
+          browser=None) -> dict:
     """Print ``pages`` (default: the whole table of contents) of the site in ``html`` to one PDF.
 
+    ``browser`` is a Playwright Chromium browser to print with (default: launch one).
     Returns ``{"path", "pages" (PDF pages), "bookmarks" (title per site page)}``.
     """
     from playwright.sync_api import sync_playwright
@@ -97,10 +100,14 @@ def build(html: Path = HTML, output: Path = OUTPUT, *, pages: list[str] | None =
     if missing:
         raise FileNotFoundError(f"pages not built in {html}: {missing} (run `make book` first).")
     writer, titles = PdfWriter(), []
-    with serve(html) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(),
-                                    args=["--no-sandbox", "--disable-gpu"])
+    with serve(html) as url, contextlib.ExitStack() as stack:
+        if browser is None:
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=find_chromium(),
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            stack.callback(browser.close)
         page = browser.new_page()
+        stack.callback(page.close)
         page.emulate_media(media="print")
         for name in pages:
             page.goto(f"{url}/{name}.html", wait_until="networkidle")
@@ -117,7 +124,6 @@ def build(html: Path = HTML, output: Path = OUTPUT, *, pages: list[str] | None =
                 writer.add_page(pdf_page)
             writer.add_outline_item(title, first)
             titles.append(title)
-        browser.close()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     writer.add_metadata({"/Title": "The Limits of Deep Learning"})

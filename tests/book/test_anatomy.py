@@ -86,9 +86,36 @@ def _claim_calls(tree: ast.AST) -> list[ast.Call]:
         or (isinstance(n.func, ast.Attribute) and n.func.attr == "claim"))]
 
 
+GLUE_ROLE = re.compile(r"\{glue(?::text|:md|:math|:figure|:any)?\}`(?:([^`:]+\.ipynb)::)?([A-Za-z_][\w]*)")
+
+
 def glued_in_prose(cells: list[dict]) -> set[str]:
+    """Glue keys the prose quotes from this notebook (not those quoted from another page)."""
     text = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
-    return set(re.findall(r"\{glue(?::text|:md|:math|:figure|:any)?\}`([A-Za-z_][\w]*)", text))
+    return {key for doc, key in GLUE_ROLE.findall(text) if not doc}
+
+
+def claimed_keys(cells: list[dict]) -> set[str]:
+    named: set[str] = set()
+    for cell in cells:
+        if cell["cell_type"] == "code" and (tree := _parse(cell)) is not None:
+            for call in _claim_calls(tree):
+                named |= {kw.arg for kw in call.keywords if kw.arg}
+    return named
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_results_quoted_from_another_page_are_checked_there(path):
+    """``{glue:text}`other.ipynb::key``` quotes a result of another notebook: it must exist there
+    and be named in one of that notebook's claims."""
+    text = "\n".join(_src(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    for doc, key in GLUE_ROLE.findall(text):
+        if not doc:
+            continue
+        other = (path.parent / doc).resolve()
+        assert other.exists(), f"{path.name} quotes {key!r} from {doc}, which does not exist"
+        assert key in claimed_keys(_cells(other)), (
+            f"{path.name} quotes {key!r} from {doc}, where no claim names it")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -113,11 +140,7 @@ def test_every_glued_result_has_a_claim_check(path):
     """
     nb = json.loads(path.read_text())
     cells = nb["cells"]
-    named: set[str] = set()
-    for cell in cells:
-        if cell["cell_type"] == "code" and (tree := _parse(cell)) is not None:
-            for call in _claim_calls(tree):
-                named |= {kw.arg for kw in call.keywords if kw.arg}
+    named = claimed_keys(cells)
     exempt = nb.get("metadata", {}).get("dlimits", {}).get("unchecked_glue", {})
     for key, reason in exempt.items():
         assert isinstance(reason, str) and len(reason) > 10, f"unchecked glue {key!r} needs a reason"

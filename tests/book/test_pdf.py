@@ -14,9 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def book_pdf(built_site, tmp_path_factory):
+def book_pdf(built_site, browser, tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf") / "book.pdf"
-    return pdf.build(built_site, out)
+    return pdf.build(built_site, out, browser=browser)
 
 
 def test_the_pdf_has_every_page_of_the_book_in_order(book_pdf):
