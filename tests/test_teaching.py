@@ -99,3 +99,18 @@ def test_level_line_refuses_an_unknown_level():
     assert teaching.level_line(2, 15) == "Level 2 of 3 (apply) · about 15 min"
     with pytest.raises(ValueError, match="1, 2 or 3"):
         teaching.level_line(0, 5)
+
+
+def test_the_instructor_guide_gives_prerequisites_for_every_chapter():
+    guide = (ROOT / "backmatter" / "instructors.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in guide.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0][:1].isdigit() and "." in cells[0].split()[0]:
+            rows[cells[0].split()[0]] = cells
+    numbers = teaching._numbers(ROOT)
+    for key in chapter_keys():
+        number = numbers[key]
+        assert number in rows, f"the instructor guide has no row for chapter {number} ({key})"
+        _, prerequisites, core, cut, exercises = rows[number]
+        assert prerequisites and core and exercises, f"chapter {number}'s row is incomplete"
