@@ -43,8 +43,9 @@ serve:
 
 # The whole suite runs inside a network namespace with only loopback (tests/offline.sh), which
 # is how tests/test_offline.py proves that no notebook touches the network. Each notebook runs
-# on one thread, so the suite runs on TEST_WORKERS processes at once (pytest-xdist; conftest.py
-# keeps the cells of a notebook, and the site tests, together in one process).
+# on one thread, so the notebooks and unit tests run on TEST_WORKERS processes at once
+# (pytest-xdist, --dist loadfile: all cells of a notebook, which share one kernel, and all tests
+# of one file go to the same process). The site tests, which share one build, run after them.
 # The notebooks are run twice more: with every reader-edit cell edited (a reader's edit never
 # stops Run all: tests/test_reader_edits.py), and by nbval on two threads (a different order of
 # floating-point sums, as another CPU gives, must not change any output compared exactly).
@@ -52,10 +53,11 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 test: $(STAMP) lint
-	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --doctest-modules \
+	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --doctest-modules \
 	  dlimits tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
-	  tests/test_student.py tests/test_teaching.py intro.ipynb chapters tests/book \
+	  tests/test_student.py tests/test_teaching.py intro.ipynb chapters \
 	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
+	tests/offline.sh $(BIN)/python -m pytest tests/book --durations=10 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-threads
 
 test-threads: $(STAMP)
