@@ -12,6 +12,13 @@ chapters share:
 * :mod:`dlimits.plot` — the course's figure style
 * :mod:`dlimits.runtime` — seeding, device choice, the notebook's cost ledger
 * :mod:`dlimits.claims` — the text's claims, checked: strict under the tests, a note for a reader
+* :mod:`dlimits.compress` — the techniques of Part III that the synthesis reuses (pruning,
+  quantization, low-rank factorisation, the distillation loss)
+* :mod:`dlimits.bill` — FLOPs to GPU-hours, money, energy and CO₂, and how progress moves a bill
+* :mod:`dlimits.exercises` — the checks a student runs after an exercise
+
+Tools for the book rather than the notebooks: :mod:`dlimits.student` (the student edition),
+:mod:`dlimits.teaching` (session plans), :mod:`dlimits.pdf` (the whole book as a PDF).
 """
 
 from . import baselines, claims, data, fit, measure, models, plot, runtime, train
