@@ -122,7 +122,7 @@ def build(html: Path = HTML, output: Path = OUTPUT, *, pages: list[str] | None =
             first = len(writer.pages)
             for pdf_page in PdfReader(io.BytesIO(data)).pages:
                 writer.add_page(pdf_page)
-            writer.add_outline_item(title, first)
+            writer.add_outline_item(title=title, page_number=first)
             titles.append(title)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
