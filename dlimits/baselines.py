@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from ._validate import one_of, positive_int
+from ._validate import memory, one_of, positive_int
+from ._validate import seed as check_seed
 from .data import Split, load
 from .models import mlp
 
@@ -36,7 +38,8 @@ RECIPES = {"mlp": {"epochs": 20}, "cnn": {"epochs": 8}}
 def cnn(seed: int | None = 0, *, channels: tuple[int, int] = (16, 32), hidden: int = 64) -> nn.Sequential:
     """The baseline CNN for 28×28 images given as flat rows of 784 pixels.
 
-    ``channels`` and ``hidden`` set the widths (the baseline uses the defaults); ``seed``
+    ``channels`` (two channel counts) and ``hidden`` set the widths (the baseline uses the
+    defaults); ``seed`` (an integer in ``[0, 2**32)``, or ``None`` for the global stream)
     initialises the weights without disturbing the global random stream.
 
     Examples
@@ -45,8 +48,13 @@ def cnn(seed: int | None = 0, *, channels: tuple[int, int] = (16, 32), hidden: i
     >>> net(torch.zeros(2, 784)).shape
     torch.Size([2, 10])
     """
+    seed = check_seed("seed", seed, allow_none=True)
+    if isinstance(channels, str) or not isinstance(channels, Sequence) or len(channels) != 2:
+        raise TypeError(f"channels must be two channel counts such as (16, 32), got {channels!r}.")
     c1, c2 = (positive_int("channels[0]", channels[0]), positive_int("channels[1]", channels[1]))
     hidden = positive_int("hidden", hidden)
+    memory(f"a CNN of channels=({c1:,}, {c2:,}) and hidden={hidden:,}",
+           9 * (c1 + c1 * c2) + c2 * 49 * hidden + 10 * hidden + 28 * 28 * max(c1, c2))
 
     def build() -> nn.Sequential:
         return nn.Sequential(
@@ -65,7 +73,8 @@ def cnn(seed: int | None = 0, *, channels: tuple[int, int] = (16, 32), hidden: i
 
 def untrained(name: str, seed: int = 0) -> nn.Module:
     """A freshly initialised copy of baseline ``name`` (``"mlp"`` or ``"cnn"``)."""
-    one_of("baseline", name, NAMES)
+    one_of("baseline name", name, NAMES)
+    seed = check_seed("seed", seed)
     if name == "mlp":
         return mlp(784, [256, 128], 10, seed=seed)
     return cnn(seed)
@@ -121,9 +130,8 @@ def baseline(name: str, *, seed: int = 0) -> Baseline:
     The first call in a Python process trains the model (a few seconds; its FLOPs go to the
     notebook's cost ledger); later calls return fresh copies of the same trained weights.
     """
-    one_of("baseline", name, NAMES)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    one_of("baseline name", name, NAMES)
+    seed = check_seed("seed", seed)
     trained = _trained(name, seed)
     return Baseline(trained.name, copy.deepcopy(trained.model), trained.data, trained.test_error,
                     trained.train_flops, trained.n_params, dict(trained.recipe))

@@ -30,6 +30,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ._validate import numbers
+
 __all__ = ["A100", "Bill", "ComputeOptimalLaw", "Hardware", "bill_after", "extrapolate_line",
            "training_bill", "years_to_pay"]
 
@@ -57,7 +59,28 @@ def _positive(name: str, value) -> float:
     return value
 
 
-def _flops(name: str, value) -> np.ndarray | float:
+def _checked_numbers(name: str, value, what: str, *, allow_inf: bool = False) -> None:
+    """Refuse what is not a finite number or a non-empty array of them, before any arithmetic.
+
+    NaN keeps its own message (``"... contains NaN"``); a bool, a string, ``None``, an empty
+    array or an infinity is refused here — except, with ``allow_inf``, an infinity inside an
+    array (the open end of an interval); a single number must be finite all the same.
+    """
+    if value is None or isinstance(value, str | bool | np.bool_):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} ({value!r}).")
+    raw = np.asarray(value)
+    if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer)
+                                 or np.issubdtype(raw.dtype, np.floating)):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} with dtype "
+                        f"{raw.dtype}.")
+    if raw.size == 0:
+        raise ValueError(f"{name} is empty; give {what}.")
+    if (not allow_inf or raw.ndim == 0) and np.any(np.isinf(raw)):
+        raise ValueError(f"{name} must be finite, got an infinite value; give {what}.")
+
+
+def _flops(name: str, value, *, allow_inf: bool = False) -> np.ndarray | float:
+    _checked_numbers(name, value, "a number of FLOPs or an array of them", allow_inf=allow_inf)
     arr = np.asarray(value, dtype=float)
     if np.any(np.isnan(arr)):
         raise ValueError(f"{name} contains NaN; give a number of FLOPs.")
@@ -118,13 +141,19 @@ class Bill:
 def training_bill(flop, hardware: Hardware = A100) -> Bill:
     """GPU-hours, US dollars, MWh and tonnes CO₂e of ``flop`` training FLOPs on ``hardware``.
 
+    ``flop`` is a finite number >= 0 or a non-empty array of them. Inside an array ``inf`` is
+    accepted and gives an infinite bill: it is how the open upper end of an interval (a
+    bootstrap replicate of a trend that never reaches its target, see :func:`extrapolate_line`)
+    arrives here, and chapter 4.2 reports it as "no finite bill". A single infinite number,
+    NaN, negative numbers, bools, strings and empty arrays are refused.
+
     >>> b = training_bill(312e12 * 0.4 * 3600)      # one A100-hour of work at 40 % of peak
     >>> round(b.gpu_hours, 6), round(b.usd, 6), round(b.mwh * 1000, 6)
     (1.0, 2.0, 0.44)
     """
     if not isinstance(hardware, Hardware):
         raise ValueError(f"hardware must be a dlimits.bill.Hardware, got {type(hardware).__name__}.")
-    flop = _flops("flop", flop)
+    flop = _flops("flop", flop, allow_inf=True)
     gpu_hours = flop / (hardware.peak_flop_per_s * hardware.utilisation) / 3600
     mwh = gpu_hours * hardware.kw_per_gpu * hardware.pue / 1000
     return Bill(flop=flop, gpu_hours=gpu_hours, usd=gpu_hours * hardware.usd_per_gpu_hour,
@@ -132,6 +161,7 @@ def training_bill(flop, hardware: Hardware = A100) -> Bill:
 
 
 def _progress(years, algorithmic_halving_years, hardware_halving_years, efficiency):
+    _checked_numbers("years", years, "a number of years or an array of them")
     years = np.asarray(years, dtype=float)
     if np.any(np.isnan(years)) or np.any(years < 0):
         raise ValueError("years must be >= 0 (and not NaN): progress is counted from today.")
@@ -150,8 +180,8 @@ def bill_after(bill: Bill, years, *, algorithmic_halving_years: float = ALGORITH
     algorithms divide them further by ``2^(years / algorithmic_halving_years)``. Cheaper
     hardware divides the dollars per FLOP by ``2^(years / hardware_halving_years)``. GPU-hours,
     energy and emissions follow the FLOPs only (today's GPU, today's energy per FLOP): the
-    hardware trend is one of FLOP/s per dollar, not per watt. ``years`` may be an array; the
-    bill's fields are then broadcast over it.
+    hardware trend is one of FLOP/s per dollar, not per watt. ``years`` (finite, >= 0) may be
+    an array; the bill's fields are then broadcast over it.
     """
     if not isinstance(bill, Bill):
         raise ValueError(f"bill must be a dlimits.bill.Bill, got {type(bill).__name__}.")
@@ -177,6 +207,7 @@ def years_to_pay(factor, *, algorithmic_halving_years: float = ALGORITHMIC_HALVI
     """
     _, alg, hw, efficiency = _progress(0.0, algorithmic_halving_years, hardware_halving_years,
                                        efficiency)
+    _checked_numbers("factor", factor, "a ratio of two bills (a number > 0) or an array of them")
     factor = np.asarray(factor, dtype=float)
     if np.any(np.isnan(factor)) or np.any(factor <= 0):
         raise ValueError("factor must be > 0 (and not NaN): it is a ratio of two bills.")
@@ -218,7 +249,10 @@ class ComputeOptimalLaw:
         return n, c / (6 * n)
 
     def loss(self, n, d):
-        """The law's loss at ``n`` parameters and ``d`` tokens."""
+        """The law's loss at ``n`` parameters and ``d`` tokens (positive, finite numbers or
+        arrays of them)."""
+        numbers("n", n, positive=True, allow_zero=False)
+        numbers("d", d, positive=True, allow_zero=False)
         return self.E + self.A / np.asarray(n, float) ** self.alpha \
             + self.B / np.asarray(d, float) ** self.beta
 
@@ -247,6 +281,11 @@ def extrapolate_line(fit, y_target: float) -> tuple[float, np.ndarray]:
     for the central line and every bootstrap replicate (``inf`` for a replicate that does not
     fall). Raises a ``ValueError`` for a target <= 0 or a central line that does not fall.
     """
+    from .fit import LineFit
+
+    if not isinstance(fit, LineFit):
+        raise TypeError(f"fit must be a dlimits.fit.LineFit of log10 values (from fit_line), got "
+                        f"{type(fit).__name__}.")
     y_target = _positive("target", y_target)
     if not fit.slope < 0:
         raise ValueError(f"the fitted line does not fall (slope {fit.slope:.3g}), so it never "

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Mapping
 from numbers import Number
 from typing import Any
@@ -112,7 +113,8 @@ def claim(holds: bool, statement: str, **values: Any) -> None:
     Parameters
     ----------
     holds:
-        The result of the check, a single boolean (``numpy.bool_`` is accepted). Write the
+        The result of the check, a single boolean (``numpy.bool_``, and a 0-d boolean array or
+        tensor such as ``torch.tensor(0.9) > 0.5``, are accepted). Write the
         tolerance into it so that it would be false if the sentence were false:
         ``4.5 < months < 5.5`` for "about five months", not ``months > 0``.
     statement:
@@ -134,14 +136,19 @@ def claim(holds: bool, statement: str, **values: Any) -> None:
     """
     if isinstance(holds, np.ndarray) and holds.shape == () and holds.dtype == bool:
         holds = bool(holds)
+    torch = sys.modules.get("torch")  # a 0-d boolean tensor is a single True/False too
+    if (torch is not None and isinstance(holds, torch.Tensor) and holds.ndim == 0
+            and holds.dtype == torch.bool):
+        holds = bool(holds)
     if not isinstance(holds, bool | np.bool_):
         raise TypeError(
-            f"claim() needs a single True/False, got {type(holds).__name__} ({holds!r}); "
+            f"claim() needs a single True/False as holds, got {type(holds).__name__} ({holds!r}); "
             "compare the value with its bound, e.g. claim(b > 1, ...), and use .all() or .any() "
             "for arrays."
         )
     if not isinstance(statement, str) or not statement.strip():
-        raise ValueError("statement must be the claim in words, a non-empty string.")
+        raise ValueError(f"statement must be the claim in words, a non-empty string, got "
+                         f"{statement!r}.")
     if bool(holds):
         return None
     note = ClaimNote(statement.strip(), values)

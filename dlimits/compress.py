@@ -17,7 +17,9 @@ them, so the code it needs lives here:
 * the small half-resolution CNN that chapter 3.6's architecture search found
   (:func:`half_res_cnn`).
 
-Every function works on a copy where it changes a model, and validates its arguments.
+Every function works on a copy where it changes a model, and validates its arguments: flags
+are ``True`` or ``False`` (never the string ``"False"``), and a model or tensor holding NaN or
+infinite weights is refused, since compressing it gives meaningless numbers.
 """
 
 from __future__ import annotations
@@ -30,7 +32,18 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import prune
 
-from ._validate import fraction, positive_float, positive_int
+from ._validate import (
+    finite_weights,
+    flag,
+    fraction,
+    memory,
+    module,
+    positive_float,
+    positive_int,
+    tensor,
+    text,
+)
+from ._validate import seed as check_seed
 from .measure import count_flops, size_on_disk
 from .runtime import record_flops
 
@@ -67,8 +80,11 @@ def keep_units(layer: nn.Linear, next_layer: nn.Linear, keep: float) -> tuple[nn
     >>> (a.out_features, b.in_features, b.out_features)
     (2, 2, 3)
     """
-    if not isinstance(layer, nn.Linear) or not isinstance(next_layer, nn.Linear):
-        raise TypeError("keep_units needs two nn.Linear layers.")
+    for name, value in (("layer", layer), ("next_layer", next_layer)):
+        if not isinstance(value, nn.Linear):
+            raise TypeError(f"{name} must be an nn.Linear (keep_units needs two linear layers), "
+                            f"got {type(value).__name__}.")
+        finite_weights(name, value)
     if layer.out_features != next_layer.in_features:
         raise ValueError(f"layer gives {layer.out_features} outputs but next_layer takes "
                          f"{next_layer.in_features} inputs.")
@@ -100,11 +116,13 @@ def slim_mlp(model: nn.Sequential, keep: float) -> nn.Sequential:
     [8, 4, 3]
     """
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"slim_mlp needs an nn.Sequential MLP, got {type(model).__name__}.")
+        raise TypeError(f"model must be an nn.Sequential MLP, got {type(model).__name__}.")
     layers = list(copy.deepcopy(model))
     where = [i for i, m in enumerate(layers) if isinstance(m, nn.Linear)]
     if len(where) < 2:
-        raise ValueError("slim_mlp needs at least two linear layers (one hidden layer).")
+        raise ValueError("model needs at least two linear layers (one hidden layer) for "
+                         "slim_mlp to slim.")
+    finite_weights("model", model)
     for i, j in zip(where[:-1], where[1:], strict=True):
         layers[i], layers[j] = keep_units(layers[i], layers[j], keep)
     return nn.Sequential(*layers)
@@ -122,6 +140,8 @@ def prune_global(model: nn.Module, sparsity: float) -> nn.Module:
     0.9
     """
     sparsity = fraction("sparsity", sparsity, open_interval=False)
+    _linears(model)
+    finite_weights("model", model)
     model = copy.deepcopy(model)
     layers = _linears(model)
     if not layers:
@@ -147,12 +167,35 @@ def weight_sparsity(model: nn.Module) -> float:
 
 
 def affine_params(low: torch.Tensor, high: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Scale and zero point mapping ``[low, high]`` (widened to hold 0) to ``0 … 2**bits - 1``."""
+    """Scale and zero point mapping ``[low, high]`` (widened to hold 0) to ``0 … 2**bits - 1``.
+
+    ``low`` and ``high`` are finite numbers or tensors of them, ``low <= high``.
+    """
     bits = _bits(bits)
+    for name, value in (("low", low), ("high", high)):
+        _finite_bound(name, value)
+    if bool(torch.any(torch.as_tensor(low, dtype=torch.float32)
+                      > torch.as_tensor(high, dtype=torch.float32))):
+        raise ValueError("low must be <= high: they are the smallest and largest value of the "
+                         "range to quantize.")
     low = torch.clamp(torch.as_tensor(low, dtype=torch.float32), max=0.0)
     high = torch.clamp(torch.as_tensor(high, dtype=torch.float32), min=0.0)
     scale = torch.clamp((high - low) / (2**bits - 1), min=1e-12)
     return scale, torch.round(-low / scale)
+
+
+def _finite_bound(name: str, value) -> None:
+    if isinstance(value, bool | str) or value is None:
+        raise TypeError(f"{name} must be a number or a tensor of numbers, got {value!r}.")
+    try:
+        t = torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be a number or a tensor of numbers, got "
+                        f"{type(value).__name__}.") from None
+    if t.dtype == torch.bool or t.is_complex():
+        raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}.")
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinite values.")
 
 
 def _codes(w: torch.Tensor, bits: int, per_channel: bool):
@@ -178,6 +221,8 @@ def fake_quantize(w: torch.Tensor, bits: int, per_channel: bool = True) -> torch
     """
     if not isinstance(w, torch.Tensor) or w.ndim < 1 or w.numel() == 0:
         raise TypeError("w must be a non-empty tensor.")
+    tensor("w", w)
+    per_channel = flag("per_channel", per_channel)
     q, scale, zero_point = _codes(w, _bits(bits), per_channel)
     return (scale * (q - zero_point)).reshape(w.shape).to(w.dtype)
 
@@ -186,6 +231,9 @@ def with_quantized_weights(model: nn.Module, bits: int, per_channel: bool = True
     """A copy of ``model`` whose linear and convolution weights are fake-quantized to ``bits``
     bits (post-training quantization; biases and activations stay in float32)."""
     bits = _bits(bits)
+    module("model", model)
+    per_channel = flag("per_channel", per_channel)
+    finite_weights("model", model)
     model = copy.deepcopy(model)
     found = False
     with torch.no_grad():
@@ -198,14 +246,37 @@ def with_quantized_weights(model: nn.Module, bits: int, per_channel: bool = True
     return model
 
 
+_PACKED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+
+
 def pack(model: nn.Module, bits: int) -> dict[str, torch.Tensor]:
-    """State dict with the per-channel ``bits``-bit codes of every linear layer packed into
-    ``uint8`` arrays (``bits / 8`` bytes per weight), one float32 scale and one ``uint8`` zero
-    point per row, and the float32 biases — how chapter 3.3 stores low-bit weights."""
+    """State dict with the per-channel ``bits``-bit codes of every linear and convolution layer
+    packed into ``uint8`` arrays (``bits / 8`` bytes per weight), one float32 scale and one
+    ``uint8`` zero point per output row (channel), and the float32 biases — how chapter 3.3
+    stores low-bit weights.
+
+    ``nn.Linear`` and ``nn.Conv1d/2d/3d`` layers are packed (a CNN's convolutions count). A
+    model holding any other parameter or buffer (a normalisation layer, an embedding, a prune
+    mask) is refused with a ``ValueError`` rather than under-counted: this packing has no codes
+    for it.
+    """
     bits = _bits(bits)
+    module("model", model)
+    finite_weights("model", model)
+    for name, layer in model.named_modules():
+        if isinstance(layer, _PACKED):
+            continue
+        own = [n for n, _ in layer.named_parameters(recurse=False)]
+        own += [n for n, _ in layer.named_buffers(recurse=False)]
+        if own:
+            where = f"{name}.{own[0]}" if name else own[0]
+            raise ValueError(
+                f"model holds {where} in a {type(layer).__name__} layer, which pack() cannot "
+                "store (it packs only nn.Linear and nn.Conv1d/2d/3d weights and biases); "
+                "its packed size would be under-counted.")
     state: dict[str, torch.Tensor] = {}
     for name, layer in model.named_modules():
-        if isinstance(layer, nn.Linear):
+        if isinstance(layer, _PACKED):
             q, scale, zero_point = _codes(layer.weight, bits, per_channel=True)
             q = q.to(torch.uint8).numpy()
             code_bits = np.unpackbits(q.reshape(-1, 1), axis=1)[:, 8 - bits:]
@@ -215,12 +286,13 @@ def pack(model: nn.Module, bits: int) -> dict[str, torch.Tensor]:
             if layer.bias is not None:
                 state[name + ".bias"] = layer.bias.detach().clone()
     if not state:
-        raise ValueError("model has no nn.Linear layer to pack.")
+        raise ValueError("model has no nn.Linear or convolution layer to pack.")
     return state
 
 
 def packed_size(model: nn.Module, bits: int) -> int:
-    """Bytes on disk (``torch.save``) of :func:`pack` ``(model, bits)``."""
+    """Bytes on disk (``torch.save``) of :func:`pack` ``(model, bits)``: linear and convolution
+    layers are counted; a model with other parameters or buffers is refused (see :func:`pack`)."""
     return size_on_disk(pack(model, bits))
 
 
@@ -238,7 +310,9 @@ def factorise(linear: nn.Linear, rank: int) -> nn.Sequential:
     True
     """
     if not isinstance(linear, nn.Linear):
-        raise TypeError(f"factorise needs an nn.Linear, got {type(linear).__name__}.")
+        raise TypeError(f"linear must be an nn.Linear (factorise splits a linear layer), got "
+                        f"{type(linear).__name__}.")
+    finite_weights("linear", linear)
     rank = positive_int("rank", rank)
     if rank > min(linear.in_features, linear.out_features):
         raise ValueError(f"rank must be at most min(in, out) = "
@@ -255,10 +329,20 @@ def factorise(linear: nn.Linear, rank: int) -> nn.Sequential:
     return nn.Sequential(first, second)
 
 
+def _describe(model) -> str:
+    if isinstance(model, nn.Sequential):
+        return ("an empty nn.Sequential" if len(model) == 0
+                else f"an nn.Sequential starting with {type(model[0]).__name__}")
+    return type(model).__name__
+
+
 def low_rank_first(model: nn.Sequential, rank: int) -> nn.Sequential:
     """A copy of an MLP whose first layer is replaced by :func:`factorise` ``(layer, rank)``."""
-    if not isinstance(model, nn.Sequential) or not isinstance(model[0], nn.Linear):
-        raise TypeError("low_rank_first needs an nn.Sequential whose first module is nn.Linear.")
+    if not isinstance(model, nn.Sequential) or len(model) == 0 or not isinstance(model[0],
+                                                                                  nn.Linear):
+        raise TypeError("model must be an nn.Sequential whose first module is an nn.Linear "
+                        f"(low_rank_first factorises it), got {_describe(model)}.")
+    finite_weights("model", model)
     model = copy.deepcopy(model)
     model[0] = factorise(model[0], rank)
     return model
@@ -267,15 +351,54 @@ def low_rank_first(model: nn.Sequential, rank: int) -> nn.Sequential:
 # --------------------------------------------------------------------- distillation (3.5)
 
 
-def soft_kl(z: torch.Tensor, v: torch.Tensor, T: float) -> torch.Tensor:
-    """KL(softmax(v/T) || softmax(z/T)) of teacher logits ``v`` and student logits ``z``,
-    averaged over the batch."""
-    T = positive_float("T", T)
+def _logits(name: str, value, what: str) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor of {what} logits, shape (batch, classes), got "
+                        f"{type(value).__name__}.")
+    return tensor(name, value, ndim=2)
+
+
+def _same_shape(z: torch.Tensor, v: torch.Tensor) -> None:
     if z.shape != v.shape:
-        raise ValueError(f"student logits {tuple(z.shape)} and teacher logits "
-                         f"{tuple(v.shape)} must have the same shape.")
+        raise ValueError(f"z (student logits, shape {tuple(z.shape)}) and v (teacher logits, "
+                         f"shape {tuple(v.shape)}) must have the same shape.")
+
+
+def _labels(name: str, y, z: torch.Tensor, logits: str = "z") -> None:
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor of class indices, got {type(y).__name__}.")
+    tensor(name, y, ndim=1, floating=False)
+    if len(y) != len(z):
+        raise ValueError(f"{name} has {len(y)} labels for {len(z)} examples; they must match.")
+    if int(y.min()) < 0 or int(y.max()) >= z.shape[1]:
+        raise ValueError(f"{name} must hold class indices 0..{z.shape[1] - 1} ({logits} has "
+                         f"{z.shape[1]} columns, one per class), found {int(y.min())} to "
+                         f"{int(y.max())}.")
+
+
+def _soft_kl(z: torch.Tensor, v: torch.Tensor, T: float) -> torch.Tensor:
     return F.kl_div(F.log_softmax(z / T, dim=1), F.log_softmax(v / T, dim=1),
                     log_target=True, reduction="batchmean")
+
+
+def _distill_loss(z, v, y, T: float, alpha: float, scale_t2: bool) -> torch.Tensor:
+    """:func:`distill_loss` on checked arguments (``T`` and ``alpha`` floats)."""
+    hard = F.cross_entropy(z, y)
+    if alpha == 0:
+        return hard
+    _same_shape(z, v)
+    soft = _soft_kl(z, v, T)
+    return alpha * (T**2 if scale_t2 else 1.0) * soft + (1 - alpha) * hard
+
+
+def soft_kl(z: torch.Tensor, v: torch.Tensor, T: float) -> torch.Tensor:
+    """KL(softmax(v/T) || softmax(z/T)) of teacher logits ``v`` and student logits ``z``,
+    averaged over the batch. Both are finite floating-point tensors of shape (batch, classes)."""
+    T = positive_float("T", T)
+    z = _logits("z", z, "student")
+    v = _logits("v", v, "teacher")
+    _same_shape(z, v)
+    return _soft_kl(z, v, T)
 
 
 def distill_loss(z: torch.Tensor, v: torch.Tensor, y: torch.Tensor, T: float, alpha: float,
@@ -283,32 +406,58 @@ def distill_loss(z: torch.Tensor, v: torch.Tensor, y: torch.Tensor, T: float, al
     """``alpha · T² · KL(softmax(v/T) || softmax(z/T)) + (1 − alpha) · CE(z, y)``.
 
     At ``alpha = 0`` it is the cross-entropy on the labels; ``scale_t2=False`` drops the
-    ``T²`` that keeps the soft term's gradients of the same size at every temperature.
+    ``T²`` that keeps the soft term's gradients of the same size at every temperature. ``z``
+    and ``v`` are finite logits of shape (batch, classes), ``y`` integer class indices;
+    ``scale_t2`` is ``True`` or ``False``.
     """
     alpha = fraction("alpha", alpha, open_interval=False)
-    hard = F.cross_entropy(z, y)
-    if alpha == 0:
-        return hard
-    soft = soft_kl(z, v, T)
-    return alpha * (T**2 if scale_t2 else 1.0) * soft + (1 - alpha) * hard
+    T = positive_float("T", T)
+    scale_t2 = flag("scale_t2", scale_t2)
+    z = _logits("z", z, "student")
+    v = _logits("v", v, "teacher")
+    _same_shape(z, v)
+    _labels("y", y, z)
+    return _distill_loss(z, v, y, T, alpha, scale_t2)
 
 
 def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits: torch.Tensor,
             *, T: float = 1.0, alpha: float = 0.5, epochs: int = 3, lr: float = 3e-3,
             batch_size: int = 64, seed: int = 0, label: str = "distillation") -> nn.Module:
     """Train ``student`` in place with :func:`distill_loss` (Adam, shuffled mini-batches) and
-    return it in eval mode. Its training FLOPs go to the notebook's ledger under ``label``."""
+    return it in eval mode. Its training FLOPs go to the notebook's ledger under ``label``.
+
+    ``X`` holds finite floating-point inputs (one example per row), ``y`` their class indices
+    and ``teacher_logits`` the teacher's finite logits, shape (examples, classes).
+    """
+    module("student", student)
+    X = tensor("X", X, min_ndim=2) if isinstance(X, torch.Tensor) else _not_tensor("X", X)
+    teacher_logits = (_logits("teacher_logits", teacher_logits, "teacher")
+                      if isinstance(teacher_logits, torch.Tensor)
+                      else _not_tensor("teacher_logits", teacher_logits))
+    if not isinstance(y, torch.Tensor):
+        _not_tensor("y", y)
     if not (len(X) == len(y) == len(teacher_logits)) or len(X) == 0:
         raise ValueError("X, y and teacher_logits must be non-empty and of the same length.")
+    _labels("y", y, teacher_logits, "teacher_logits")
+    T = positive_float("T", T)
+    alpha = fraction("alpha", alpha, open_interval=False)
     epochs = positive_int("epochs", epochs)
     batch_size = positive_int("batch_size", batch_size)
     lr = positive_float("lr", lr)
+    seed = check_seed("seed", seed)
+    text("label", label)
     student.train()
     opt = torch.optim.Adam(student.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         for idx in torch.randperm(len(X), generator=gen).split(batch_size):
-            loss = distill_loss(student(X[idx]), teacher_logits[idx], y[idx], T, alpha)
+            z = student(X[idx])
+            if not isinstance(z, torch.Tensor) or z.shape != teacher_logits[idx].shape:
+                raise ValueError(
+                    f"the student returns {tuple(getattr(z, 'shape', ()))} for a batch whose "
+                    f"teacher_logits have shape {tuple(teacher_logits[idx].shape)}: its last "
+                    "layer needs as many outputs as the teacher.")
+            loss = _distill_loss(z, teacher_logits[idx], y[idx], T, alpha, True)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -317,6 +466,11 @@ def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits
 
 
 # ------------------------------------------------------------- efficient architecture (3.6)
+
+
+def _not_tensor(name: str, value):
+    raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert it with "
+                    "torch.as_tensor(...).")
 
 
 def half_res_cnn(c1: int = 4, c2: int = 8, k: int = 3, hidden: int = 64,
@@ -333,6 +487,9 @@ def half_res_cnn(c1: int = 4, c2: int = 8, k: int = 3, hidden: int = 64,
     k = positive_int("k", k)
     if k % 2 == 0:
         raise ValueError(f"k must be odd so that padding keeps the image size, got {k}.")
+    seed = check_seed("seed", seed)
+    memory(f"a CNN of c1={c1:,}, c2={c2:,}, k={k:,}, hidden={hidden:,}",
+           k * k * (c1 + c1 * c2) + 9 * c2 * hidden + 14 * 14 * max(c1, c2))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return nn.Sequential(

@@ -19,7 +19,9 @@ import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
-from ._validate import fraction, one_of, positive_float, positive_int
+from ._validate import device as check_device
+from ._validate import flag, fraction, memory, one_of, positive_float, positive_int, text
+from ._validate import seed as check_seed
 
 TASKS = ("classification", "regression")
 
@@ -40,9 +42,9 @@ class Split:
     n_classes:
         Number of classes, at least 2 (``0`` for regression).
     name:
-        Short name of the dataset.
+        Short name of the dataset (a non-empty string).
     info:
-        Extra facts, e.g. the known irreducible error of a generated task.
+        Extra facts, e.g. the known irreducible error of a generated task (a dict).
     """
 
     X_train: np.ndarray
@@ -56,6 +58,9 @@ class Split:
 
     def __post_init__(self) -> None:
         one_of("task", self.task, TASKS)
+        text("name", self.name)
+        if not isinstance(self.info, dict):
+            raise TypeError(f"info must be a dict of extra facts, got {type(self.info).__name__}.")
         if self.task == "classification":
             positive_int("n_classes", self.n_classes, minimum=2)
         elif self.n_classes != 0:
@@ -135,6 +140,8 @@ class Split:
 
     def tensors(self, device: torch.device | str = "cpu") -> tuple[torch.Tensor, ...]:
         """Return ``(X_train, y_train, X_test, y_test)`` as tensors on ``device``."""
+        if device is not None:
+            check_device("device", device)
         return tuple(
             torch.as_tensor(a, device=device)
             for a in (self.X_train, self.y_train, self.X_test, self.y_test)
@@ -151,7 +158,7 @@ class Split:
         Different seeds give different subsets; the same seed the same one.
         """
         n = positive_int("n", n)
-        seed = positive_int("seed", seed, minimum=0)
+        seed = check_seed("seed", seed)
         if n > self.n_train:
             raise ValueError(f"Cannot take n={n} training examples from a training set of {self.n_train}.")
         if n == self.n_train:
@@ -275,6 +282,8 @@ def load(name: str, *, test_size: float = 0.25, seed: int = 0, standardize: bool
             f"standardize must be True, False or None (the default for the dataset), "
             f"got {standardize!r}."
         )
+    fraction("test_size", test_size)
+    seed = check_seed("seed", seed)
     X, y, info = _LOADERS[name]()
     task = "regression" if name in _REGRESSION else "classification"
     split = _split(X, y, name=name, test_size=test_size, seed=seed, info=info, task=task)
@@ -324,6 +333,7 @@ def teacher_student(
     teacher_width = positive_int("teacher_width", teacher_width)
     one_of("task", task, TASKS)
     noise = positive_float("noise", noise, allow_zero=True)
+    seed = check_seed("seed", seed)
     if task == "classification":
         n_classes = positive_int("n_classes", n_classes, minimum=2)
         if noise >= 1 - 1 / n_classes:
@@ -331,6 +341,13 @@ def teacher_student(
                 f"noise={noise} flips labels so often that they carry no signal; "
                 f"use a value below {1 - 1 / n_classes:.3f} for {n_classes} classes."
             )
+    n_out = n_classes if task == "classification" else 1
+    widest = max(n_features, teacher_width, n_out)
+    sizes = (f"n_train={n_train:,}, n_test={n_test:,}, n_features={n_features:,}, "
+             f"teacher_width={teacher_width:,}" + (f", n_classes={n_classes:,}"
+                                                  if task == "classification" else ""))
+    memory(f"A task of {sizes}", max(n_train, n_test) * widest, itemsize=8)
+    memory(f"A teacher of {sizes}", teacher_width * max(n_features, n_out), itemsize=8)
     rng = np.random.default_rng(seed)
     W1 = rng.normal(0, 1 / np.sqrt(n_features), (n_features, teacher_width))
     b1 = rng.normal(0, 0.1, teacher_width)
@@ -397,9 +414,14 @@ def known_importance_task(
         raise ValueError(
             f"n_informative={n_informative} is larger than n_features={n_features}."
         )
+    nonlinear = flag("nonlinear", nonlinear)
+    seed = check_seed("seed", seed)
     proxy_correlation = positive_float("proxy_correlation", proxy_correlation, allow_zero=True)
     if proxy_correlation >= 1:
         raise ValueError(f"proxy_correlation must be below 1, got {proxy_correlation}.")
+    memory(f"n_train={n_train:,} (or n_test={n_test:,}, or the 200,000 Monte-Carlo draws) "
+           f"examples of n_features={n_features:,}",
+           max(n_train, n_test, 200_000) * n_features, itemsize=8)
     if proxy_correlation > 0 and n_informative == n_features:
         raise ValueError("A proxy needs one uninformative feature: make n_features > n_informative.")
     weights = np.arange(n_informative, 0, -1, dtype=float)
@@ -476,6 +498,14 @@ def table(name: str, **read_csv_kw) -> pd.DataFrame:
     name = name.removesuffix(".csv")
     available = tables()
     if name not in available:
-        raise ValueError(f"Unknown table {name!r}; the package ships {', '.join(available)}.")
+        raise ValueError(f"Unknown table name {name!r}; the package ships "
+                         f"{', '.join(available)}.")
+    import inspect
+
+    known = inspect.signature(pd.read_csv).parameters
+    unknown = [k for k in read_csv_kw if k not in known or k == "filepath_or_buffer"]
+    if unknown:
+        raise TypeError(f"{unknown[0]} is not a keyword of pandas.read_csv; table() passes its "
+                        "keywords (such as parse_dates=[...]) to it.")
     with (resources.files("dlimits") / "tables" / f"{name}.csv").open("rb") as handle:
         return pd.read_csv(handle, **read_csv_kw)

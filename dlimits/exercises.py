@@ -19,6 +19,7 @@ solutions in the book's own notebooks, where the test suite requires them to say
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -39,10 +40,34 @@ def _verdict(condition: Callable[[], object]) -> tuple[bool, str]:
         return False, f"checking it raised {type(err).__name__}: {err}"
     if isinstance(value, (bool, np.bool_)):
         return bool(value), ""
+    answers = _booleans(value)
+    if answers is not None:  # a comparison of the student's array or tensor
+        if answers.size == 1:
+            return bool(answers.reshape(-1)[0]), ""
+        return False, (f"it gave {answers.size} True/False values (shape {answers.shape}) "
+                       "where one was expected: is your answer a single number?")
     raise TypeError(
         f"a check condition must return True or False, got {type(value).__name__} {value!r}; "
         "write the comparison into the condition (e.g. lambda: x > 0.9)."
     )
+
+
+def _booleans(value: object) -> np.ndarray | None:
+    """``value`` as a NumPy bool array if it is a boolean array, tensor or pandas object, else
+    ``None``. A comparison involving a student's NumPy array or PyTorch tensor returns one of
+    these, even for a single number (``torch.tensor(0.9) > 0.5`` is ``tensor(True)``)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        if value.dtype != torch.bool:
+            return None
+        return value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.dtype == bool:
+        return value
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, pandas.Series | pandas.DataFrame):
+        array = value.to_numpy()
+        return array if array.dtype == bool else None
+    return None
 
 
 def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> None:
@@ -54,7 +79,10 @@ def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> None:
         The exercise's label (``ex-...``), printed with the verdict.
     conditions:
         Pairs ``(description, condition)``: a sentence saying what must hold and a function of
-        no arguments returning ``True`` or ``False``.
+        no arguments returning ``True`` or ``False``. A boolean array or tensor (what a
+        comparison with a student's NumPy or PyTorch answer gives) is a verdict too: one
+        element is read as its value; several elements mean the answer is not a single number,
+        and the check says "not yet".
 
     Prints ``"<exercise>: passed (n checks)"`` or, for the first condition not met,
     ``"<exercise>: not yet — <description> (<why>)"``. Returns nothing, so that a check cell
@@ -78,7 +106,8 @@ def check(exercise: str, *conditions: tuple[str, Callable[[], object]]) -> None:
     if not isinstance(exercise, str) or not exercise.strip():
         raise ValueError(f"exercise must be the exercise's label, got {exercise!r}.")
     if not conditions:
-        raise ValueError(f"check({exercise!r}) needs at least one (description, condition) pair.")
+        raise ValueError(f"check({exercise!r}) needs at least one (description, condition) pair "
+                         "in conditions.")
     for i, pair in enumerate(conditions):
         if (not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str)
                 or not callable(pair[1])):

@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from ._validate import one_of, positive_int
+from ._validate import flag, one_of, positive_int
+from ._validate import seed as check_seed
 
 __all__ = [
     "Curve",
@@ -94,9 +95,7 @@ def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
-    return bool(value)
+    return flag(name, value)
 
 
 # --------------------------------------------------------------------------- agreement
@@ -184,6 +183,12 @@ def top_k_overlap(a, b, k: int, *, absolute: bool = True) -> float:
     float
         Between 0 and 1. Two random orderings of ``d`` features overlap by ``k / d`` on average.
 
+    Raises
+    ------
+    ValueError
+        If a row of ``a`` or ``b`` has all its scores equal (e.g. an all-zero explanation): it
+        ranks no feature above another, so it has no top ``k`` to compare.
+
     Examples
     --------
     >>> top_k_overlap([0.9, 0.5, 0.1, 0.0], [0.0, -0.8, 0.7, 0.1], k=2)
@@ -198,6 +203,15 @@ def top_k_overlap(a, b, k: int, *, absolute: bool = True) -> float:
         raise ValueError(f"k={k} is larger than the number of features ({d}).")
     if _check_bool("absolute", absolute):
         a, b = np.abs(a), np.abs(b)
+    for name, x in (("a", a), ("b", b)):
+        rows = np.atleast_2d(x)
+        tied = np.flatnonzero(np.all(rows == rows[:, :1], axis=1))
+        if tied.size:
+            where = "" if x.ndim == 1 else f" (row {tied[0]})"
+            raise ValueError(
+                f"{name}{where} has all its scores equal ({rows[tied[0], 0]:g}): it ranks no "
+                "feature above another, so it has no top k to compare. An all-zero explanation "
+                "explains nothing; check how it was computed.")
     both = _top_k_sets(np.atleast_2d(a), k) & _top_k_sets(np.atleast_2d(b), k)
     return float(np.mean(both.sum(axis=1) / k))
 
@@ -253,7 +267,7 @@ def agreement_matrix(
         raise ValueError("k is only used with metric='top_k'.")
     names = [str(name) for name in explanations]
     if len(set(names)) != len(names):
-        raise ValueError(f"Explanation names must be distinct, got {names}.")
+        raise ValueError(f"The names in explanations must be distinct, got {names}.")
     values = [_as_explanation(f"explanations[{n!r}]", v) for n, v in zip(names, explanations.values(),
                                                                          strict=True)]
     shapes = {v.shape for v in values}
@@ -330,10 +344,17 @@ def _curve(kind, predict_fn, X, attributions, baseline, steps, target, order, ab
     n, d = X.shape
     one_of("order", order, ("attribution", "random"))
     absolute = _check_bool("absolute", absolute)
+    check_seed("seed", seed)
     steps = d if steps is None else positive_int("steps", steps)
     if steps > d:
         raise ValueError(f"steps={steps} is more than the number of features ({d}).")
-    base = np.asarray(baseline, dtype=float)
+    if baseline is None or isinstance(baseline, str | bool):
+        raise TypeError(f"baseline must be a number or an array of numbers, got {baseline!r}.")
+    try:
+        base = np.asarray(baseline, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"baseline must be a number or an array of numbers, got "
+                        f"{type(baseline).__name__}.") from None
     if base.shape not in ((), (d,), (n, d)):
         raise ValueError(
             f"baseline must be a number, one value per feature ({d},) or one row per example "
@@ -355,18 +376,28 @@ def _curve(kind, predict_fn, X, attributions, baseline, steps, target, order, ab
         attr = np.broadcast_to(np.abs(attr) if absolute else attr, (n, d))
         ranking = np.argsort(-attr, axis=1, kind="stable")
     else:
-        if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an integer, got {seed!r}.")
         rng = np.random.default_rng(int(seed))
         ranking = np.argsort(rng.random((n, d)), axis=1)
 
     def scores_of(batch: np.ndarray) -> np.ndarray:
-        out = np.asarray(predict_fn(batch), dtype=float)
+        try:
+            raw = predict_fn(batch)
+        except Exception as err:  # the caller's function failed: say where
+            raise ValueError(f"predict_fn failed on an ({n}, {d}) array of examples: "
+                             f"{type(err).__name__}: {err}") from err
+        try:
+            out = np.asarray(raw, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"predict_fn must return an array of numbers, got "
+                            f"{type(raw).__name__}.") from None
         if out.ndim != 2 or out.shape[0] != n:
             raise ValueError(
                 f"predict_fn must return an array of shape (n, n_classes) = ({n}, ...), "
                 f"got {out.shape}."
             )
+        if not np.all(np.isfinite(out)):
+            raise ValueError("predict_fn returned NaN or infinite scores; the curve would "
+                             "mean nothing.")
         return out
 
     first = scores_of(X.copy())
@@ -512,6 +543,9 @@ def _labels(name: str, value) -> np.ndarray:
     if arr.ndim == 2:  # scores or probabilities: the predicted class is the arg-max
         if arr.shape[1] < 2:
             raise ValueError(f"{name} has one column; give labels or (n, n_classes) scores.")
+        if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} holds scores that are not finite numbers (NaN, an "
+                             "infinity or text), so a row has no arg-max to compare.")
         arr = arr.argmax(axis=1)
     if arr.ndim != 1:
         raise ValueError(

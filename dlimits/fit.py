@@ -27,7 +27,11 @@ import numpy as np
 from scipy.optimize import curve_fit
 from scipy.stats import kendalltau
 
-from ._validate import array_1d, fraction, positive_float, positive_int
+from ._validate import bounded_int, finite_1d, flag, fraction, numbers, positive_float
+from ._validate import seed as check_seed
+
+#: the most bootstrap replicates a fit may ask for
+MAX_BOOT = 100_000
 
 #: Bounds of the exponent in :func:`fit_power_law` (with an irreducible term).
 B_BOUNDS = (0.0, 10.0)
@@ -38,8 +42,8 @@ _MIN_B = _BOUND_TOL * (B_BOUNDS[1] - B_BOUNDS[0])
 
 
 def _check_xy(x, y, *, min_points: int, positive: bool) -> tuple[np.ndarray, np.ndarray]:
-    x = array_1d("x", x)
-    y = array_1d("y", y)
+    x = finite_1d("x", x)
+    y = finite_1d("y", y)
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}.")
     if x.size < min_points:
@@ -129,11 +133,15 @@ class PowerLawFit:
         return len(self.samples) > 0 and bool(np.all(np.isfinite(self.ci["b"])))
 
     def predict(self, x) -> np.ndarray:
+        """The fitted curve at ``x``: a positive number or an array of positive numbers."""
+        numbers("x", x, positive=True, allow_zero=False, allow_empty=True)
         x = np.asarray(x, dtype=float)
         return self.a * x ** (-self.b) + self.c
 
     def band(self, x) -> tuple[np.ndarray, np.ndarray]:
-        """Pointwise bootstrap interval of the fitted curve at ``x`` (``nan`` without one)."""
+        """Pointwise bootstrap interval of the fitted curve at ``x`` (``nan`` without one);
+        ``x`` is a 1-D array of positive numbers."""
+        _band_x("x", x, positive=True)
         x = np.asarray(x, dtype=float)
         s = self.samples
         if len(s) == 0:
@@ -224,6 +232,13 @@ class PowerLawFit:
         else:
             text += "   (no interval: no bootstrap replicates)"
         return text + "".join(f"\n  note: {n}" for n in self.notes())
+
+
+def _band_x(name: str, x, *, positive: bool) -> None:
+    numbers(name, x, positive=positive, allow_zero=False, allow_empty=True)
+    if np.ndim(x) != 1:
+        raise ValueError(f"{name} must be one-dimensional (the x values to draw the band at), "
+                         f"got shape {np.shape(x)}.")
 
 
 def _power_law_once(
@@ -328,15 +343,14 @@ def fit_power_law(
     >>> fit_power_law(x, 3 * x**-0.5, n_boot=0).at_bound   # no floor in the data
     ('c',)
     """
-    if not isinstance(offset, bool | np.bool_):
-        raise TypeError(f"offset must be True or False, got {offset!r}.")
+    flag("offset", offset)
     need = 4 if offset else 3
     x, y = _check_xy(x, y, min_points=need, positive=True)
     if np.unique(x).size < need:
         raise ValueError(f"Need at least {need} distinct x values, got {np.unique(x).size}.")
-    n_boot = positive_int("n_boot", n_boot, minimum=0)
+    n_boot = bounded_int("n_boot", n_boot, minimum=0, maximum=MAX_BOOT)
     level = fraction("level", level)
-    seed = positive_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
     _require_decrease(x, y)
     params = _power_law_once(x, y, offset)
     c_max = float(y.min()) if offset else 0.0
@@ -400,13 +414,17 @@ class LineFit:
         return len(self.samples) > 0 and bool(np.all(np.isfinite(self.ci["slope"])))
 
     def predict(self, x) -> np.ndarray:
+        """The fitted line at ``x``: a finite number or an array of finite numbers."""
+        numbers("x", x, allow_empty=True)
         x = np.asarray(x, dtype=float)
         if self.y_at_centre is None:
             return self.slope * x + self.intercept
         return self.y_at_centre + self.slope * (x - self.x_centre)
 
     def band(self, x) -> tuple[np.ndarray, np.ndarray]:
-        """Pointwise bootstrap interval of the fitted line at ``x`` (``nan`` without one)."""
+        """Pointwise bootstrap interval of the fitted line at ``x`` (``nan`` without one);
+        ``x`` is a 1-D array of finite numbers."""
+        _band_x("x", x, positive=False)
         x = np.asarray(x, dtype=float)
         if len(self.samples) == 0:
             nan = np.full(x.shape, np.nan)
@@ -446,9 +464,9 @@ def fit_line(x, y, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) ->
     x, y = _check_xy(x, y, min_points=3, positive=False)
     if np.unique(x).size < 2:
         raise ValueError("x must take at least two distinct values to fit a line.")
-    n_boot = positive_int("n_boot", n_boot, minimum=0)
+    n_boot = bounded_int("n_boot", n_boot, minimum=0, maximum=MAX_BOOT)
     level = fraction("level", level)
-    seed = positive_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
     centre = float(x.mean())
     dx = x - centre
     if np.unique(dx).size < 2:

@@ -18,7 +18,21 @@ from torch import nn
 from torch.utils import benchmark
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._validate import positive_float, positive_int
+from ._validate import (
+    bounded_float,
+    bounded_int,
+    flag,
+    fraction,
+    memory,
+    numbers,
+    positive_float,
+    positive_int,
+)
+
+#: the most threads, benchmark seconds and rounds a measurement may ask for
+MAX_THREADS = 1024
+MAX_SECONDS = 3600.0
+MAX_ROUNDS = 1000
 
 
 def _check_module(model: object) -> nn.Module:
@@ -32,7 +46,21 @@ def _as_tuple(inputs: torch.Tensor | Sequence[torch.Tensor]) -> tuple[torch.Tens
         return (inputs,)
     if isinstance(inputs, Sequence) and inputs and all(isinstance(t, torch.Tensor) for t in inputs):
         return tuple(inputs)
-    raise TypeError("inputs must be a tensor or a non-empty sequence of tensors.")
+    raise TypeError("inputs must be a tensor or a non-empty sequence of tensors, got "
+                    f"{type(inputs).__name__}.")
+
+
+def _threads(threads) -> int:
+    """The thread count to use: the current one for ``None``, else a checked integer."""
+    if threads is None:
+        return torch.get_num_threads()
+    return bounded_int("threads", threads, maximum=MAX_THREADS)
+
+
+def _call_failed(err: Exception, args: tuple) -> ValueError:
+    shapes = ", ".join(str(tuple(t.shape)) for t in args)
+    return ValueError(f"calling the model on inputs of shape {shapes} failed with: {err}. "
+                      "Check that the inputs fit the model (e.g. the number of features).")
 
 
 def count_parameters(model: nn.Module, *, trainable_only: bool = False, nonzero: bool = False) -> int:
@@ -42,6 +70,8 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = False, nonzero:
     left after pruning).
     """
     model = _check_module(model)
+    trainable_only = flag("trainable_only", trainable_only)
+    nonzero = flag("nonzero", nonzero)
     total = 0
     for p in model.parameters():
         if trainable_only and not p.requires_grad:
@@ -69,8 +99,12 @@ def count_flops(
     if not callable(model):
         raise TypeError(f"model must be a module or callable, got {type(model).__name__}.")
     args = _as_tuple(inputs)
+    backward = flag("backward", backward)
     with FlopCounterMode(display=False) as counter:
-        out = model(*args)
+        try:
+            out = model(*args)
+        except Exception as err:  # the model's own error, e.g. a matrix-size mismatch
+            raise _call_failed(err, args) from err
         if backward:
             if not isinstance(out, torch.Tensor) or not out.requires_grad:
                 raise ValueError("backward=True needs a model whose output requires a gradient.")
@@ -79,13 +113,28 @@ def count_flops(
 
 
 def size_on_disk(model: nn.Module | dict) -> int:
-    """Bytes taken by ``torch.save`` of the model's ``state_dict`` (or of a given state dict)."""
+    """Bytes taken by ``torch.save`` of the model's ``state_dict`` (or of a given state dict,
+    which must hold at least one tensor)."""
     state = model.state_dict() if isinstance(model, nn.Module) else model
     if not isinstance(state, dict):
-        raise TypeError("size_on_disk needs an nn.Module or a state dict.")
+        raise TypeError(f"model must be an nn.Module or a state dict, got "
+                        f"{type(model).__name__}.")
+    if not isinstance(model, nn.Module) and not _holds_tensor(state):
+        raise ValueError("model is a dict without any tensor, not a state dict: give a module "
+                         "or its state_dict().")
     buffer = io.BytesIO()
     torch.save(state, buffer)
     return buffer.getbuffer().nbytes
+
+
+def _holds_tensor(value) -> bool:
+    if isinstance(value, torch.Tensor):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_tensor(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_tensor(v) for v in value)
+    return False
 
 
 @dataclass(frozen=True)
@@ -111,13 +160,14 @@ def latency(
     """Time ``model(*inputs)`` with :mod:`torch.utils.benchmark` (warm-up, repeats, threads).
 
     Runs under ``torch.inference_mode``. Timings depend on the machine: notebooks show them
-    but check only ratios, with tolerances.
+    but check only ratios, with tolerances. ``threads`` is at most 1,024 and ``min_run_time``
+    at most an hour.
     """
     if not callable(model):
         raise TypeError(f"model must be a module or callable, got {type(model).__name__}.")
     args = _as_tuple(inputs)
-    threads = torch.get_num_threads() if threads is None else positive_int("threads", threads)
-    min_run_time = positive_float("min_run_time", min_run_time)
+    threads = _threads(threads)
+    min_run_time = bounded_float("min_run_time", min_run_time, maximum=MAX_SECONDS)
 
     def call(*a):
         with torch.inference_mode():
@@ -126,7 +176,10 @@ def latency(
     timer = benchmark.Timer(
         stmt="call(*args)", globals={"call": call, "args": args}, num_threads=threads
     )
-    m = timer.blocked_autorange(min_run_time=min_run_time)
+    try:
+        m = timer.blocked_autorange(min_run_time=min_run_time)
+    except Exception as err:  # the model's own error, raised inside the benchmark
+        raise _call_failed(err, args) from err
     return Latency(median=m.median, iqr=m.iqr, threads=threads, runs=len(m.times))
 
 
@@ -173,31 +226,34 @@ def paired(
     >>> bool(t.ratio["linear"] > 1)
     True
     """
+    if isinstance(calls, str) or not isinstance(calls, Mapping | Sequence):
+        raise TypeError("calls must be a mapping {name: callable} or a sequence of (name, "
+                        f"callable) pairs, got {type(calls).__name__}.")
     items = list(calls.items()) if isinstance(calls, Mapping) else list(calls)
     if len(items) < 2:
         raise ValueError("paired() needs at least two calls to compare, got "
-                         f"{len(items)}.")
+                         f"{len(items)} in calls.")
     named: list[tuple[str, Callable, tuple[torch.Tensor, ...]]] = []
     for i, item in enumerate(items):
         if not isinstance(item, tuple) or len(item) not in (2, 3):
-            raise TypeError(f"call {i + 1} must be (name, callable) or (name, callable, inputs), "
+            raise TypeError(f"calls[{i}] must be (name, callable) or (name, callable, inputs), "
                             f"got {item!r}.")
         name, fn = item[0], item[1]
         own = item[2] if len(item) == 3 else inputs
         if not isinstance(name, str) or not name:
-            raise TypeError(f"call {i + 1} needs a non-empty name, got {name!r}.")
+            raise TypeError(f"calls[{i}] needs a non-empty name, got {name!r}.")
         if not callable(fn):
-            raise TypeError(f"call {name!r} is not callable: {type(fn).__name__}.")
+            raise TypeError(f"calls[{i}] ({name!r}) is not callable: {type(fn).__name__}.")
         if own is None:
             raise ValueError(f"call {name!r} has no inputs: pass inputs= or a (name, callable, "
                              "inputs) triple.")
         named.append((name, fn, _as_tuple(own)))
     names = [n for n, _, _ in named]
     if len(set(names)) != len(names):
-        raise ValueError(f"call names must be distinct, got {names}.")
-    rounds = positive_int("rounds", rounds)
-    threads = positive_int("threads", threads)
-    min_run_time = positive_float("min_run_time", min_run_time)
+        raise ValueError(f"the names in calls must be distinct, got {names}.")
+    rounds = bounded_int("rounds", rounds, maximum=MAX_ROUNDS)
+    threads = bounded_int("threads", threads, maximum=MAX_THREADS)
+    min_run_time = bounded_float("min_run_time", min_run_time, maximum=MAX_SECONDS)
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
         shift = r % len(named)
@@ -285,9 +341,11 @@ class Roofline:
         return self.peak_flops / self.bandwidth
 
     def attainable(self, intensity):
-        """Attainable FLOP/s at the given arithmetic intensity (FLOP per byte moved)."""
+        """Attainable FLOP/s at the given arithmetic intensity (FLOP per byte moved): a number
+        or an array of numbers, each positive and finite."""
         import numpy as np
 
+        numbers("intensity", intensity, positive=True, allow_zero=False)
         x = np.asarray(intensity, dtype=float)
         if np.any(~np.isfinite(x)) or np.any(x <= 0):
             raise ValueError("intensity must be positive and finite (FLOP per byte).")
@@ -295,7 +353,14 @@ class Roofline:
         return float(out) if out.ndim == 0 else out
 
     def fraction(self, flop_per_s: float, intensity: float) -> float:
-        """How close an achieved rate comes to the roof at its intensity (1 = on the roof)."""
+        """How close an achieved rate comes to the roof at its intensity (1 = on the roof).
+
+        A value above 1 is returned as measured, not refused: it says that this roofline
+        underestimates the machine for that measurement — a small layer timed again and again
+        runs from the cache, whose roof is higher than the memory's, and a layer timed on more
+        threads than the roofline was measured with can beat its compute roof. Read such a
+        value as a statement about the roofline, not about the layer.
+        """
         flop_per_s = positive_float("flop_per_s", flop_per_s)
         return flop_per_s / self.attainable(intensity)
 
@@ -314,11 +379,15 @@ def matmul_throughput(
     this CPU for the given thread count (see :func:`measure_roofline`).
     """
 
-    if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
+    if (isinstance(sizes, int | str) or not isinstance(sizes, Sequence)
+            or not sizes):
         raise TypeError(f"sizes must be a non-empty sequence of matrix sizes, got {sizes!r}.")
-    sizes = [positive_int("size", n) for n in sizes]
-    threads = torch.get_num_threads() if threads is None else positive_int("threads", threads)
-    min_run_time = positive_float("min_run_time", min_run_time)
+    sizes = [bounded_int(f"sizes[{i}]", n, maximum=2**14) for i, n in enumerate(sizes)]
+    threads = _threads(threads)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch dtype such as torch.float32, "
+                        f"got {dtype!r}.")
+    min_run_time = bounded_float("min_run_time", min_run_time, maximum=MAX_SECONDS)
     rows = []
     for n in sizes:
         a = torch.randn(n, n, dtype=dtype)
@@ -343,8 +412,9 @@ def memory_bandwidth(
     the result measures the cache instead of the memory.
     """
     n_bytes = positive_int("n_bytes", n_bytes, minimum=4096)
-    threads = torch.get_num_threads() if threads is None else positive_int("threads", threads)
-    min_run_time = positive_float("min_run_time", min_run_time)
+    memory(f"two arrays of n_bytes={n_bytes:,}", 2 * n_bytes, itemsize=1)
+    threads = _threads(threads)
+    min_run_time = bounded_float("min_run_time", min_run_time, maximum=MAX_SECONDS)
     n = n_bytes // 4
     src = torch.ones(n, dtype=torch.float32)
     dst = torch.empty_like(src)
@@ -378,6 +448,8 @@ def layer_costs(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor],
 
     model = _check_module(model)
     args = _as_tuple(inputs)
+    timed = flag("timed", timed)
+    min_run_time = bounded_float("min_run_time", min_run_time, maximum=MAX_SECONDS)
     records: list[tuple[str, nn.Module, tuple, torch.Tensor]] = []
     hooks = []
     for name, module in model.named_modules():
@@ -391,6 +463,8 @@ def layer_costs(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor],
     try:
         with torch.no_grad():
             model(*args)
+    except Exception as err:  # the model's own error, e.g. a matrix-size mismatch
+        raise _call_failed(err, args) from err
     finally:
         for h in hooks:
             h.remove()
@@ -466,9 +540,7 @@ def summary(label: str, *, accuracy: float, baseline_accuracy: float, size_bytes
     if not isinstance(label, str) or not label.strip():
         raise ValueError("label must be a non-empty string naming the model and technique.")
     for name, value in (("accuracy", accuracy), ("baseline_accuracy", baseline_accuracy)):
-        value = float(value)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
+        fraction(name, value, open_interval=False)
     return Summary(
         label=label,
         accuracy=float(accuracy),
@@ -479,3 +551,30 @@ def summary(label: str, *, accuracy: float, baseline_accuracy: float, size_bytes
         baseline_flops=positive_float("baseline_flops", baseline_flops),
         latency_ratio=positive_float("latency_ratio", latency_ratio),
     )
+
+
+def speed_verdict(time_ratio: float, *, band: float = 0.1) -> str:
+    """Say in words what a measured time ratio (model time / reference time) found.
+
+    Whether one model is faster than another on a CPU depends on the CPU (its vector and int8
+    instructions, its caches, the framework's fixed cost per call), so the course never states
+    it as a fact: the text reports what the machine that ran the notebook measured, through the
+    words this function chooses. A ratio within ``band`` of 1 (on a log scale) is "about as fast
+    as"; below it "faster than", above it "slower than".
+
+    >>> speed_verdict(0.5), speed_verdict(1.04), speed_verdict(2.3)
+    ('faster than', 'about as fast as', 'slower than')
+    """
+    if isinstance(time_ratio, bool):
+        raise TypeError("time_ratio must be a number (model time / reference time), got a bool.")
+    time_ratio = positive_float("time_ratio", time_ratio)
+    if isinstance(band, bool):
+        raise TypeError("band must be a number between 0 and 1, got a bool.")
+    band = positive_float("band", band)
+    if band >= 1:
+        raise ValueError(f"band must be below 1 (a fraction of the reference time), got {band}.")
+    if time_ratio < 1 / (1 + band):
+        return "faster than"
+    if time_ratio > 1 + band:
+        return "slower than"
+    return "about as fast as"

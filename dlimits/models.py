@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validate import one_of, positive_int
+from ._validate import memory, one_of, positive_int
+from ._validate import seed as check_seed
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
 
@@ -33,8 +34,9 @@ def mlp(
     activation:
         ``"relu"``, ``"tanh"`` or ``"gelu"``.
     seed:
-        If given, the weights are initialised from this seed (without touching the global
-        random state), so two calls with the same seed give the same network.
+        If given (an integer in ``[0, 2**32)``), the weights are initialised from this seed
+        (without touching the global random state), so two calls with the same seed give the
+        same network.
 
     Examples
     --------
@@ -48,6 +50,10 @@ def mlp(
         raise TypeError(f"hidden must be a sequence of layer widths such as [64, 64], got {hidden!r}.")
     widths = [positive_int(f"hidden[{i}]", h) for i, h in enumerate(hidden)]
     one_of("activation", activation, _ACTIVATIONS)
+    seed = check_seed("seed", seed, allow_none=True)
+    sizes = [n_inputs, *widths, n_outputs]
+    memory(f"an MLP of n_inputs={n_inputs:,}, hidden={widths}, n_outputs={n_outputs:,}",
+           sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)))
     def build() -> nn.Sequential:
         layers: list[nn.Module] = []
         sizes = [n_inputs, *widths]

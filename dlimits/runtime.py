@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import positive_float, positive_int
+from ._validate import bounded_int, flag, positive_float, positive_int
+from ._validate import seed as check_seed
+
+#: the most CPU threads :func:`set_threads` accepts
+MAX_THREADS = 1024
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -51,16 +55,18 @@ def get_device(prefer: str | None = None) -> torch.device:
     choice = prefer if prefer is not None else os.environ.get("DLIMITS_DEVICE") or None
     if choice is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if choice not in ("cpu", "cuda"):
-        raise ValueError(f"Unknown device {choice!r}; choose 'cpu', 'cuda' or None (automatic).")
+    if isinstance(choice, bool) or choice not in ("cpu", "cuda"):
+        where = "prefer" if prefer is not None else "the environment variable DLIMITS_DEVICE"
+        raise ValueError(f"Unknown device {choice!r} in {where}; choose 'cpu', 'cuda' or None "
+                         "(automatic).")
     if choice == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("CUDA was requested but torch.cuda.is_available() is False on this machine.")
     return torch.device(choice)
 
 
 def set_threads(n: int) -> int:
-    """Set the number of CPU threads PyTorch uses and return the previous value."""
-    n = positive_int("n", n)
+    """Set the number of CPU threads PyTorch uses (1 to 1,024) and return the previous value."""
+    n = bounded_int("n", n, maximum=MAX_THREADS)
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
     return previous
@@ -113,9 +119,9 @@ def default_threads() -> int:
     """The number of CPU threads a notebook uses unless it asks for another: 1, or the value of
     the environment variable ``DLIMITS_THREADS``.
 
-    The test suite runs every notebook a second time with ``DLIMITS_THREADS=2``: a different
-    order of floating-point reductions, as another CPU would give, must not change any output
-    that nbval compares exactly.
+    The test suite runs every notebook a second time with ``DLIMITS_THREADS=2`` and older
+    kernels (``make test-other-cpu``): a different order of floating-point reductions, as another
+    CPU would give, must not change any output that nbval compares exactly, nor any claim.
     """
     value = os.environ.get(THREADS_ENV, "").strip()
     if not value:
@@ -143,8 +149,14 @@ def notebook_setup(*, seed: int = 0, threads: int | None | str = "default") -> t
 
     from .plot import use_style
 
-    if threads == "default":
+    if isinstance(threads, str) and threads == "default":
         threads = default_threads()
+    elif threads is not None:
+        if isinstance(threads, str):
+            raise TypeError(f"threads must be a number of threads, None or 'default', got "
+                            f"{threads!r}.")
+        threads = bounded_int("threads", threads, maximum=MAX_THREADS)
+    check_seed("seed", seed)  # before anything changes
     start_ledger()
     seed_everything(seed)
     use_style()
@@ -159,6 +171,7 @@ def cost_report(print_it: bool = True) -> dict[str, object]:
 
     Returns a dictionary (for ``glue`` or checks) and, by default, prints a short report.
     """
+    print_it = flag("print_it", print_it)
     led = _LEDGER
     device = get_device()
     info: dict[str, object] = {

@@ -22,7 +22,9 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._validate import one_of, positive_float, positive_int
+from ._validate import device as check_device
+from ._validate import flag, one_of, positive_float, positive_int, text
+from ._validate import seed as check_seed
 from .data import Split
 from .runtime import get_device, record_flops
 
@@ -94,8 +96,12 @@ def _model_device(model: nn.Module, X) -> torch.device:
     return X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
 
 
-def _check_output(out, y: torch.Tensor, task: str, n_classes: int | None) -> None:
-    """Say clearly when the model's outputs do not fit the labels (instead of a raw torch error)."""
+def _check_output(out, y: torch.Tensor, task: str, n_classes: int | None,
+                  labels: str = "Labels") -> None:
+    """Say clearly when the model's outputs do not fit the labels (instead of a raw torch error).
+
+    ``labels`` names the labels in the message (``"y"`` for :func:`evaluate`'s argument).
+    """
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"The model must return a tensor, got {type(out).__name__}.")
     k = len(y)
@@ -118,7 +124,7 @@ def _check_output(out, y: torch.Tensor, task: str, n_classes: int | None) -> Non
         )
     if k and (int(y.min()) < 0 or int(y.max()) >= out.shape[1]):
         raise ValueError(
-            f"Labels must be class indices 0..{out.shape[1] - 1} for a model with "
+            f"{labels} must be class indices 0..{out.shape[1] - 1} for a model with "
             f"{out.shape[1]} outputs; found labels from {int(y.min())} to {int(y.max())}."
         )
 
@@ -165,16 +171,21 @@ def evaluate(
     error (misclassification rate for classification, mean squared error for regression) and the
     counted FLOPs of the forward passes. ``record`` adds the FLOPs to the notebook's ledger.
     The data are moved to the device of the model's parameters (or buffers; for a model with
-    neither, such as ``nn.Identity()``, it runs where ``X`` is). Classification labels must be
-    integer class indices below the model's number of outputs.
+    neither, such as ``nn.Identity()``, it runs where ``X`` is). ``X`` holds one example per
+    row, with finite values; classification labels must be integer class indices below the
+    model's number of outputs, regression targets finite.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
     one_of("task", task, ("classification", "regression"))
     batch_size = positive_int("batch_size", batch_size)
+    record = flag("record", record)
     device = _model_device(model, X)
-    X = torch.as_tensor(X, device=device)
-    y = torch.as_tensor(y, device=device)
+    X = _as_tensor("X", X, device)
+    y = _as_tensor("y", y, device)
+    if X.is_floating_point() and not bool(torch.isfinite(X).all()):
+        raise ValueError("X contains NaN or infinite values; the error measured on them would "
+                         "mean nothing. Impute or drop them first.")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     if len(X) == 0:
@@ -185,16 +196,25 @@ def evaluate(
         )
     if task == "classification" and (y.is_floating_point() or y.is_complex() or y.dtype == torch.bool):
         raise ValueError(
-            f"Classification labels must be integers (class indices), got dtype {y.dtype}."
+            f"Classification labels must be integers (class indices); y has dtype {y.dtype}."
         )
+    if task == "regression" and y.is_floating_point() and not bool(torch.isfinite(y).all()):
+        raise ValueError("y contains NaN or infinite targets.")
     was_training = model.training
     model.eval()
     total_loss, wrong, flops = 0.0, 0.0, 0
     with FlopCounterMode(display=False) as counter:
         for start in range(0, len(X), batch_size):
             xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-            out = model(xb)
-            _check_output(out, yb, task, None)
+            try:
+                out = model(xb)
+            except Exception as err:  # the model's own error, e.g. a matrix-size mismatch
+                model.train(was_training)
+                raise ValueError(
+                    f"The model cannot take X: a batch of shape {tuple(xb.shape)} made it fail "
+                    f"with: {err}. Check the number of features against its first layer."
+                ) from err
+            _check_output(out, yb, task, None, labels="y")
             if task == "classification":
                 total_loss += float(F.cross_entropy(out, yb, reduction="sum"))
                 wrong += float((out.argmax(dim=1) != yb).sum())
@@ -207,6 +227,15 @@ def evaluate(
     n = len(X)
     loss = total_loss / n
     return {"loss": loss, "error": wrong / n if task == "classification" else loss, "flops": flops}
+
+
+def _as_tensor(name: str, value, device) -> torch.Tensor:
+    """``torch.as_tensor(value, device=device)``, or an error that names the argument."""
+    try:
+        return torch.as_tensor(value, device=device)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be an array or tensor of numbers, got "
+                        f"{type(value).__name__} ({err}).") from None
 
 
 def fit(
@@ -270,9 +299,12 @@ def fit(
     batch_size = positive_int("batch_size", batch_size)
     lr = positive_float("lr", lr)
     weight_decay = positive_float("weight_decay", weight_decay, allow_zero=True)
-    seed = positive_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
     one_of("optimizer", optimizer, OPTIMIZERS)
     one_of("schedule", schedule, SCHEDULES)
+    text("label", label)
+    if device is not None:
+        check_device("device", device)
     n = data.n_train
     steps_per_epoch = -(-n // batch_size)
     total_steps = (
