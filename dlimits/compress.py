@@ -461,7 +461,10 @@ def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits
             opt.zero_grad()
             loss.backward()
             opt.step()
-    record_flops(label, count_flops(student, X[:1], backward=True) * epochs * len(X))
+    # count on a copy in eval mode: the trained student keeps its gradients empty and its
+    # batch-norm statistics untouched (counted FLOPs are the same in either mode)
+    counted = count_flops(copy.deepcopy(student).eval(), X[:1], backward=True)
+    record_flops(label, counted * epochs * len(X))
     return student.eval()
 
 

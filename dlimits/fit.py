@@ -205,8 +205,8 @@ class PowerLawFit:
         self._check_exponent("the x at which the curve reaches a target")
         if y_target <= self.c:
             return float("inf")
-        with np.errstate(over="ignore"):
-            return float(((y_target - self.c) / self.a) ** (-1 / self.b))
+        with np.errstate(over="ignore"):  # too large for a float: inf, as documented
+            return float(np.power(np.float64((y_target - self.c) / self.a), -1 / self.b))
 
     def notes(self) -> list[str]:
         """Plain-language warnings about this fit (parameters on a bound); empty if none."""
