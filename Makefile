@@ -4,7 +4,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# The environment is (re)installed only when what it is installed from changes: the stamp's name
+# holds a hash of the contents of requirements.txt, constraints.txt and pyproject.toml, so a file
+# whose date changed (a fresh clone, a checkout) does not trigger a reinstall.
+REQ_HASH := $(shell cat requirements.txt constraints.txt pyproject.toml 2>/dev/null | \
+  $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')
+STAMP  := $(VENV)/.installed-$(REQ_HASH)
 NOTEBOOKS := intro.ipynb $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 PORT   ?= 8000
 
@@ -21,10 +26,11 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
 	@echo "Environment ready in $(VENV)."
 
@@ -59,7 +65,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --nbval-saniti
 test: $(STAMP) lint
 	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --doctest-modules \
 	  dlimits tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
-	  tests/test_student.py tests/test_teaching.py intro.ipynb chapters \
+	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py intro.ipynb chapters \
 	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
 	tests/offline.sh $(BIN)/python -m pytest tests/book --durations=10 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-other-cpu
@@ -92,7 +98,9 @@ execute: $(STAMP)
 	    --ExecutePreprocessor.timeout=300 "$$nb" || exit 1; \
 	done
 
-student: $(STAMP)
+# Never installs: on a shared JupyterHub a reinstall would re-point every student's package.
+student:
+	@test -x $(BIN)/python || { echo "No environment in $(VENV): run 'make setup' first."; exit 1; }
 	@rm -rf _build/student
 	@$(BIN)/python -m dlimits.student _build/student $(NOTEBOOKS)
 	@cp -r dlimits assets pyproject.toml requirements.txt constraints.txt _build/student/
