@@ -104,6 +104,7 @@ student:
 	@rm -rf _build/student
 	@$(BIN)/python -m dlimits.student _build/student $(NOTEBOOKS)
 	@cp -r dlimits assets pyproject.toml requirements.txt constraints.txt _build/student/
+	@cp assets/student-README.md _build/student/README.md
 	@echo "Student edition written to _build/student: outputs cleared, solutions and hidden"
 	@echo "claims removed, a starter and a check in place of each exercise's code solution."
 

@@ -41,3 +41,13 @@ def test_an_installed_environment_is_not_reinstalled_when_only_dates_change(tmp_
 def test_make_student_never_installs():
     out = _dry_run("student")
     assert "pip install" not in out and "-m venv" not in out
+
+
+def test_the_student_edition_ships_its_readme():
+    """``make student`` puts a one-page README in the edition, and pyproject's readme field
+    (needed by ``pip install -e .`` in the edition) then names a file that exists."""
+    assert "cp assets/student-README.md _build/student/README.md" in _dry_run("student")
+    text = (ROOT / "assets" / "student-README.md").read_text()
+    for needed in ("python -m venv .venv", "pip install -r requirements.txt", "jupyter lab",
+                   "check cell", "Hand in"):
+        assert needed in text, f"the student README does not say {needed!r}"
