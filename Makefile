@@ -65,7 +65,8 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --nbval-saniti
 test: $(STAMP) lint
 	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --doctest-modules \
 	  dlimits tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
-	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py intro.ipynb chapters \
+	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py tests/test_execute.py \
+	  intro.ipynb chapters \
 	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
 	tests/offline.sh $(BIN)/python -m pytest tests/book --durations=10 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-other-cpu
@@ -91,12 +92,10 @@ test-site: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
+# Runs every code cell and stores, in each markdown cell, the results of its inline expressions
+# ({eval}`glued("name:.1f")`), as jupyterlab-myst does when a reader renders the cell.
 execute: $(STAMP)
-	@for nb in $(NOTEBOOKS); do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=300 "$$nb" || exit 1; \
-	done
+	DLIMITS_STRICT=1 $(BIN)/python -m booktools.execute $(NOTEBOOKS)
 
 # Never installs: on a shared JupyterHub a reinstall would re-point every student's package.
 student:

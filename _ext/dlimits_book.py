@@ -15,6 +15,12 @@
 * ``{external-links}`` lists, on one page, every link out of the site: those in the chapters'
   text (collected from each page as it is read) and the web address or DOI of every source in
   the bibliography.
+* The prose's inline expressions, ``{eval}`glued("acc:.1f")` ``, are shown with the results
+  stored in each markdown cell's ``user_expressions`` metadata (what ``jupyterlab-myst`` stores
+  when a reader renders the cell, and what ``python -m booktools.execute`` stores when a notebook is
+  executed): the site shows the committed run, as for every other output. myst-nb's own
+  ``{eval}`` role needs a running kernel; ours replaces it. A missing or failed result is a
+  warning, which ``-W`` turns into an error.
 * sphinx-thebe adds its inline configuration script twice under Jupyter Book 1.0, which makes the
   browser report "Identifier 'THEBE_JS_URL' has already been declared" on every page. We drop
   repeated inline scripts before each page is written.
@@ -22,12 +28,66 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+
+def stored_inline_results(path: Path) -> dict[str, set[str]]:
+    """``{expression: {text shown}}`` from the ``user_expressions`` of a notebook's markdown cells
+    (an expression evaluated to ``status: error`` maps to ``"<error: ...>"``)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for item in cell.get("metadata", {}).get("user_expressions", []) or []:
+            result = item.get("result", {})
+            if result.get("status") == "ok":
+                text = result.get("data", {}).get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else text
+                if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                    text = text[1:-1]  # a str shown by its repr (as jupyterlab-myst strips it)
+            else:
+                text = f"<error: {result.get('ename')}: {result.get('evalue')}>"
+            found.setdefault(item.get("expression", ""), set()).add(text)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_results(path: Path, mtime: float) -> dict[str, set[str]]:
+    return stored_inline_results(path)
+
+
+class StoredEvalRole(SphinxRole):
+    """``{eval}`expr` ``: the result of ``expr`` stored in the notebook by its committed run."""
+
+    def run(self):
+        from sphinx.util import logging
+
+        log = logging.getLogger(__name__)
+        source = Path(self.env.doc2path(self.env.docname))
+        results = _cached_results(source, source.stat().st_mtime) if source.suffix == ".ipynb" else {}
+        shown = results.get(self.text, set())
+        where = (self.env.docname, self.lineno)
+        if not shown:
+            log.warning(f"{{eval}}`{self.text}` has no stored result: execute the notebook "
+                        "(make execute) or, for glued() values of the committed run, "
+                        "python -m booktools.execute --from-outputs", location=where)
+            return [], []
+        if len(shown) > 1:
+            log.warning(f"{{eval}}`{self.text}` has different stored results in different cells "
+                        f"({sorted(shown)}); glue each value under its own name", location=where)
+        text = sorted(shown)[0]
+        if text.startswith("<error:"):
+            log.warning(f"{{eval}}`{self.text}` failed when the notebook ran: {text}",
+                        location=where)
+        node = nodes.inline(text, text, classes=["pasted-text"])
+        return [node], []
 
 
 def _parse(stamp: str) -> datetime:
@@ -256,6 +316,7 @@ def _repair_accessibility(app, exception):
 
 
 def setup(app):
+    app.add_role("eval", StoredEvalRole(), override=True)
     app.add_node(external_links_node)
     app.add_directive("external-links", ExternalLinks)
     app.connect("doctree-read", _collect_links)

@@ -44,10 +44,10 @@ def test_chapter_anatomy(path):
 
     assert _src(cells[0]).lstrip().startswith("# "), "the first cell must hold the chapter title"
     assert "Learning objectives" in markdown, "learning objectives admonition missing"
-    assert "{glue:text}`nb_runtime" in markdown, "the measured runtime is not shown"
+    assert '{eval}`glued("nb_runtime' in markdown, "the measured runtime is not shown"
     assert re.search(r"Key takeaways", markdown), "key takeaways missing"
     assert "```{bibliography}" in markdown, "references section missing"
-    assert "{glue" in markdown, "no number in the prose comes from the code"
+    assert "{eval}`glued(" in markdown, "no number in the prose comes from the code"
 
     exercises = re.findall(r"```\{exercise\}", markdown)
     assert len(exercises) >= 6, f"only {len(exercises)} exercises (at least six required)"
@@ -86,7 +86,7 @@ def _claim_calls(tree: ast.AST) -> list[ast.Call]:
         or (isinstance(n.func, ast.Attribute) and n.func.attr == "claim"))]
 
 
-GLUE_ROLE = re.compile(r"\{glue(?::text|:md|:math|:figure|:any)?\}`(?:([^`:]+\.ipynb)::)?([A-Za-z_][\w]*)")
+GLUE_ROLE = re.compile(r"""\{eval\}`glued\(["'](?:([^`:"']+\.ipynb)::)?([A-Za-z_][\w]*)""")
 
 
 def glued_in_prose(cells: list[dict]) -> set[str]:
@@ -106,7 +106,7 @@ def claimed_keys(cells: list[dict]) -> set[str]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_results_quoted_from_another_page_are_checked_there(path):
-    """``{glue:text}`other.ipynb::key``` quotes a result of another notebook: it must exist there
+    """``{eval}`glued("other.ipynb::key")` `` quotes a result of another notebook: it must exist there
     and be named in one of that notebook's claims."""
     text = "\n".join(_src(c) for c in _cells(path) if c["cell_type"] == "markdown")
     for doc, key in GLUE_ROLE.findall(text):
@@ -255,3 +255,45 @@ def test_the_course_compares_some_outputs_exactly():
     tagged = sum(CHECK_OUTPUT in _tags(c) for p in NOTEBOOKS for c in _cells(p)
                  if c["cell_type"] == "code")
     assert tagged >= 100, f"only {tagged} cells are compared exactly; tables and checks should be"
+
+
+INLINE = re.compile(r"\{eval\}`([^`]+)`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_prose_numbers_read_in_jupyterlab_and_on_the_site(path):
+    """Numbers in the prose are MyST inline expressions, ``{eval}`glued("name:.1f")` ``, which
+    jupyterlab-myst evaluates in the reader's kernel; myst-nb's ``{glue:...}`` roles, which
+    JupyterLab shows as their bare names, are not used. Every expression quotes a glued value, so
+    its stored result can be recomputed from the committed outputs (the next test)."""
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = _src(cell)
+        assert "{glue" not in text, f"markdown cell {i} uses a {{glue}} role; use {{eval}}`glued(...)`"
+        for expr in INLINE.findall(text):
+            assert re.fullmatch(r"""glued\((["'])[^"']+\1\)""", expr), (
+                f"markdown cell {i}: {{eval}}`{expr}` should quote a glued value, glued('name:format')")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_prose_numbers_are_those_of_the_committed_run(path):
+    """Each markdown cell stores the results of its inline expressions (``user_expressions``,
+    shown by JupyterLab before the notebook runs and by the website), and they are exactly the
+    glued values of the committed outputs, formatted: an edit of the prose or a re-run by another
+    tool that leaves them stale fails here. Fix with ``python -m booktools.execute`` (or
+    ``--from-outputs`` when only the wording changed)."""
+    from booktools import inline
+
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        expected = inline.results_from_outputs(nb, cell, notebook_dir=path.parent)
+        stored = inline.stored(cell)
+        n = max(len(stored), len(expected))
+        pairs = zip(stored + [None] * n, expected + [None] * n, strict=False)
+        first = next(((s, e) for s, e in pairs if s != e), None)
+        assert stored == expected, (
+            f"markdown cell {i}: stored inline results differ from the committed outputs "
+            f"(stored, expected: {first}); run python -m booktools.execute on it")
