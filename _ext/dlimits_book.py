@@ -21,6 +21,9 @@
   executed): the site shows the committed run, as for every other output. myst-nb's own
   ``{eval}`` role needs a running kernel; ours replaces it. A missing or failed result is a
   warning, which ``-W`` turns into an error.
+* Citations are written in the notebooks as Markdown links that read in JupyterLab
+  (:mod:`booktools.cite`); as each notebook is read, they are turned back into
+  sphinxcontrib-bibtex's ``{cite:t}``/``{cite:p}`` roles, so the site's citations are real ones.
 * sphinx-thebe adds its inline configuration script twice under Jupyter Book 1.0, which makes the
   browser report "Identifier 'THEBE_JS_URL' has already been declared" on every page. We drop
   repeated inline scripts before each page is written.
@@ -30,11 +33,15 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+# the book's tools (booktools/) live beside this folder, at the root of the course
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def stored_inline_results(path: Path) -> dict[str, set[str]]:
@@ -88,6 +95,13 @@ class StoredEvalRole(SphinxRole):
                         location=where)
         node = nodes.inline(text, text, classes=["pasted-text"])
         return [node], []
+
+
+def _citation_roles(app, docname, source):
+    from booktools import cite
+
+    if Path(app.env.doc2path(docname)).suffix == ".ipynb" and "cite:" in source[0]:
+        source[0] = cite.notebook_to_roles(source[0])
 
 
 def _parse(stamp: str) -> datetime:
@@ -317,6 +331,7 @@ def _repair_accessibility(app, exception):
 
 def setup(app):
     app.add_role("eval", StoredEvalRole(), override=True)
+    app.connect("source-read", _citation_roles)
     app.add_node(external_links_node)
     app.add_directive("external-links", ExternalLinks)
     app.connect("doctree-read", _collect_links)

@@ -297,3 +297,27 @@ def test_stored_prose_numbers_are_those_of_the_committed_run(path):
         assert stored == expected, (
             f"markdown cell {i}: stored inline results differ from the committed outputs "
             f"(stored, expected: {first}); run python -m booktools.execute on it")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_citations_read_in_jupyterlab_and_match_the_bibliography(path):
+    """A citation is a link that reads as on the site, ``[Han et al. (2015)](url "cite:t key")``
+    (JupyterLab has no bibliography to resolve a ``{cite}`` role); the site turns it back into the
+    role. Its text and address must be those generated from references.bib
+    (``python -m booktools.cite`` writes them), and it must fit on one line of the source, where
+    the site's conversion finds it."""
+    from booktools import cite
+
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = _src(cell)
+        assert not cite.ROLE.search(text), (
+            f"markdown cell {i} has a {{cite}} role; run python -m booktools.cite on the notebook")
+        found = cite.citations(text)
+        assert text.count('"cite:') == len(found), (
+            f"markdown cell {i}: a citation link is malformed or broken across lines")
+        for shown, url, kind, keys in found:
+            expected = cite.link(kind, keys)
+            assert f'[{shown}]({url} "cite:{kind} {",".join(keys)}")' == expected, (
+                f"markdown cell {i}: {shown!r} should read {expected}")

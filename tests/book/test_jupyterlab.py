@@ -7,7 +7,8 @@ Chromium opens every notebook and reads each rendered markdown cell:
   ``{numref}``, ``{eval}``, a code fence of a directive);
 * every number of the prose shows as its value — the result stored in the cell for each
   ``{eval}`glued("name:.1f")` `` — and no ``glued(...)`` expression shows instead;
-* a cross-reference to another page shows that page's title, not its file name.
+* a cross-reference to another page shows that page's title, not its file name, and a citation
+  reads as on the website ("Han et al. (2015)", a link to the source).
 
 One notebook is then run as a learner runs it, after a setting was edited: Run All Cells from
 the menu, and the sentence quoting the setting's result shows the new number; once saved, every
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from booktools import inline
+from booktools import cite, inline
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["intro.ipynb"] + sorted(
@@ -149,6 +150,9 @@ def test_every_notebook_reads_as_on_the_website(lab, page):
                 n_numbers += 1
                 if value not in text:
                     problems.append(f"{where}: the value {value!r} of {item['expression']} is missing")
+            for shown_as, *_ in cite.citations("".join(cell["source"])):
+                if shown_as not in text:
+                    problems.append(f"{where}: the citation {shown_as!r} is missing")
             for doc in re.findall(r"\{doc\}`([^`<]+)`", "".join(cell["source"])):
                 problems.append(f"{where}: {{doc}}`{doc}` shows a file name; give it the page's title")
         if notebook != "intro.ipynb":
