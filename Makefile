@@ -40,7 +40,7 @@ book: $(STAMP)
 	@echo "The website is in _build/html. Open _build/html/index.html in a browser, or run 'make serve'."
 
 pdf: book
-	$(BIN)/python -m dlimits.pdf _build/html _build/pdf/the-limits-of-deep-learning.pdf
+	$(BIN)/python -m booktools.pdf _build/html _build/pdf/the-limits-of-deep-learning.pdf
 
 serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
@@ -64,7 +64,7 @@ TEST_WORKERS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 test: $(STAMP) lint
 	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --doctest-modules \
-	  dlimits tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
+	  dlimits booktools tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
 	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py tests/test_execute.py \
 	  intro.ipynb chapters \
 	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
@@ -80,7 +80,7 @@ test-other-cpu: $(STAMP)
 	  chapters $(NBVAL) --durations=5 $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest --doctest-modules dlimits tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --doctest-modules dlimits booktools tests/unit $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)
 	tests/offline.sh $(BIN)/python -m pytest tests/test_offline.py intro.ipynb chapters $(NBVAL) \
@@ -101,7 +101,7 @@ execute: $(STAMP)
 student:
 	@test -x $(BIN)/python || { echo "No environment in $(VENV): run 'make setup' first."; exit 1; }
 	@rm -rf _build/student
-	@$(BIN)/python -m dlimits.student _build/student $(NOTEBOOKS)
+	@$(BIN)/python -m booktools.student _build/student $(NOTEBOOKS)
 	@cp -r dlimits assets pyproject.toml requirements.txt constraints.txt _build/student/
 	@cp assets/student-README.md _build/student/README.md
 	@echo "Student edition written to _build/student: outputs cleared, solutions and hidden"

@@ -17,8 +17,11 @@ chapters share:
 * :mod:`dlimits.bill` — FLOPs to GPU-hours, money, energy and CO₂, and how progress moves a bill
 * :mod:`dlimits.exercises` — the checks a student runs after an exercise
 
-Tools for the book rather than the notebooks: :mod:`dlimits.student` (the student edition),
-:mod:`dlimits.teaching` (session plans), :mod:`dlimits.pdf` (the whole book as a PDF).
+* :mod:`dlimits.prose` — the values the text quotes: ``glue`` in code, ``{eval}`glued(...)` `` in
+  the markdown
+
+How the book itself is made (the website's Sphinx extension, the student edition, the teaching
+plans, the PDF) is not part of this package: see ``booktools/`` at the root of the course.
 """
 
 from . import baselines, claims, data, fit, measure, models, plot, runtime, train

@@ -10,7 +10,7 @@ and the claims it is expected to break::
 For each notebook this test applies all of its edits to a copy, executes the copy to the end as a
 reader would (``DLIMITS_STRICT=0``), and asserts that no cell raised and that a note appears for
 every claim the edits were expected to break. The same run places each code exercise's starter
-(see ``dlimits.student``) and its check before the solution, and asserts that the starter stops
+(see ``booktools.student``) and its check before the solution, and asserts that the starter stops
 at ``NotImplementedError`` without stopping the notebook and that its check says "not yet". One
 run per notebook keeps the suite fast.
 """

@@ -1,7 +1,7 @@
 """The student edition: questions without answers, starters that fail their checks, solutions
 that pass them.
 
-* The edition itself (``dlimits.student``) is built for every notebook and inspected: no output,
+* The edition itself (``booktools.student``) is built for every notebook and inspected: no output,
   no solution, no call of ``claim`` however it is written (``claim(...)``, ``dlimits.claim(...)``,
   an alias), every starter raising ``NotImplementedError`` and followed by
   its check, code that parses.
@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dlimits import student
+from booktools import student
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [ROOT / "intro.ipynb", *sorted(
@@ -46,7 +46,7 @@ def _starters(nb) -> list[int]:
 def claim_calls(tree: ast.AST, aliases: set[str]) -> list[ast.Call]:
     """Every call of ``claim`` in ``tree``: a name ``claim`` or an alias of it (imported with
     ``as`` or re-bound with ``=``), or any attribute ``.claim``. Written apart from
-    ``dlimits.student`` so that the test does not trust the code it tests."""
+    ``booktools.student`` so that the test does not trust the code it tests."""
     names = {"claim", *aliases}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):

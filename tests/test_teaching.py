@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import yaml
 
-from dlimits import student, teaching
+from booktools import student, teaching
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_written_assignments_have_rubrics():
 
 def test_the_session_plans_page_is_up_to_date():
     page = teaching.PAGE.read_text(encoding="utf-8")
-    assert page == teaching.render(), "run `python -m dlimits.teaching` to rewrite the page"
+    assert page == teaching.render(), "run `python -m booktools.teaching` to rewrite the page"
 
 
 def test_the_student_edition_marks_every_exercise_with_its_level(tmp_path):

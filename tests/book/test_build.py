@@ -87,10 +87,8 @@ def test_execution_times_page_lists_every_notebook(built_site):
 
 
 def test_committed_execution_statistics_are_read_from_cell_timings(tmp_path):
-    import sys
 
-    sys.path.insert(0, str(ROOT / "_ext"))
-    from dlimits_book import committed_execution
+    from booktools.sphinx_ext import committed_execution
 
     cell = {"cell_type": "code", "outputs": [], "metadata": {"execution": {
         "iopub.execute_input": "2026-01-01T00:00:01.000Z", "shell.execute_reply": "2026-01-01T00:00:03.500Z"}}}
@@ -103,10 +101,8 @@ def test_committed_execution_statistics_are_read_from_cell_timings(tmp_path):
 
 
 def test_a_broken_notebook_is_reported_to_the_build(tmp_path):
-    import sys
 
-    sys.path.insert(0, str(ROOT / "_ext"))
-    from dlimits_book import notebook_problems
+    from booktools.sphinx_ext import notebook_problems
 
     cells = [
         {"cell_type": "code", "source": "1/0", "execution_count": 1, "metadata": {},

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dlimits import pdf
+from booktools import pdf
 
 from .test_build import toc_files
 

@@ -58,6 +58,7 @@ from torch import nn  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from booktools import student  # noqa: E402
 from dlimits import (  # noqa: E402
     baselines,
     bill,
@@ -71,7 +72,6 @@ from dlimits import (  # noqa: E402
     models,
     plot,
     runtime,
-    student,
     train,
 )
 

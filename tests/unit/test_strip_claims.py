@@ -1,4 +1,4 @@
-"""``dlimits.student.strip_claims``: the student edition keeps no claim, however it is written.
+"""``booktools.student.strip_claims``: the student edition keeps no claim, however it is written.
 
 Every form a chapter may use to state a claim is removed — a bare ``claim``, ``dlimits.claim``,
 ``claims.claim``, an alias, a claim inside another expression — and exactly that statement goes:
@@ -10,7 +10,7 @@ import ast
 
 import pytest
 
-from dlimits import student
+from booktools import student
 
 
 def calls_claim(source: str, aliases=()) -> bool:

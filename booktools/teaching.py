@@ -18,8 +18,8 @@ This module
 * gives the website and the student edition each exercise's level and minutes
   (:func:`exercise_levels`, :func:`level_line`).
 
-Run ``python -m dlimits.teaching`` to check the data and rewrite the page, or
-``python -m dlimits.teaching --check`` to check only (exit status 1 on any problem).
+Run ``python -m booktools.teaching`` to check the data and rewrite the page, or
+``python -m booktools.teaching --check`` to check only (exit status 1 on any problem).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def render(data: dict | None = None, *, root: Path = ROOT) -> str:
     lines = [
         "# Session plans",
         "",
-        "<!-- Written by `python -m dlimits.teaching` from backmatter/teaching.yml: edit the "
+        "<!-- Written by `python -m booktools.teaching` from backmatter/teaching.yml: edit the "
         "data, not this page. -->",
         "",
         "One 90-minute session per chapter: what to do minute by minute, which sections and "
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     page = render()
     if args.check:
         if not PAGE.exists() or PAGE.read_text(encoding="utf-8") != page:
-            print(f"{PAGE.relative_to(ROOT)} is out of date: run python -m dlimits.teaching",
+            print(f"{PAGE.relative_to(ROOT)} is out of date: run python -m booktools.teaching",
                   file=sys.stderr)
             return 1
         return 0

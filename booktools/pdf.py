@@ -6,7 +6,7 @@ printing, and the pages are printed with the theme's print style (no sidebars) a
 reading order with one bookmark per page. Chromium is the one the browser tests use; no LaTeX
 installation is needed.
 
-Run ``python -m dlimits.pdf [HTML_DIR] [OUTPUT]`` (defaults ``_build/html`` and
+Run ``python -m booktools.pdf [HTML_DIR] [OUTPUT]`` (defaults ``_build/html`` and
 ``_build/pdf/the-limits-of-deep-learning.pdf``) after ``make book``.
 """
 

@@ -7,7 +7,7 @@
 * A broken notebook fails the build: a stored error output, or a code cell that was never run,
   is reported as a Sphinx warning, which ``-W`` turns into an error.
 * Every exercise shows its level and the minutes it takes, from ``backmatter/teaching.yml``
-  (:mod:`dlimits.teaching`), as a first line under its title.
+  (:mod:`booktools.teaching`), as a first line under its title.
 * Two accessibility repairs of the theme's HTML, made in the written pages: the folding arrows of
   the navigation (``<summary>`` elements with no text) get a name, and the entries of a
   bibliography, inside an element with ``role="list"``, get ``role="listitem"`` instead of the
@@ -33,15 +33,11 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective, SphinxRole
-
-# the book's tools (booktools/) live beside this folder, at the root of the course
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def stored_inline_results(path: Path) -> dict[str, set[str]]:
@@ -98,7 +94,7 @@ class StoredEvalRole(SphinxRole):
 
 
 def _citation_roles(app, docname, source):
-    from booktools import cite
+    from . import cite
 
     if Path(app.env.doc2path(docname)).suffix == ".ipynb" and "cite:" in source[0]:
         source[0] = cite.notebook_to_roles(source[0])
@@ -169,7 +165,7 @@ def _mark_exercise_levels(app, doctree):
     from docutils import nodes
     from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
 
-    from dlimits import teaching
+    from . import teaching
 
     levels = teaching.exercise_levels(teaching.load(Path(app.srcdir) / "backmatter" / "teaching.yml"))
     for node in doctree.findall(lambda n: isinstance(n, (exercise_node, exercise_enumerable_node))):

@@ -16,9 +16,9 @@ each notebook this module
 * clears every output (nbconvert's ``ClearOutputPreprocessor``), so that a prediction comes
   before the result;
 * writes each exercise's level and minutes (from ``backmatter/teaching.yml``, see
-  :mod:`dlimits.teaching`) as the first line of the exercise, as the website shows them.
+  :mod:`booktools.teaching`) as the first line of the exercise, as the website shows them.
 
-Run ``python -m dlimits.student OUTDIR NOTEBOOK...``; the Makefile also copies the ``dlimits``
+Run ``python -m booktools.student OUTDIR NOTEBOOK...``; the Makefile also copies the ``dlimits``
 package and the pinned requirements next to the notebooks.
 """
 
