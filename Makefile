@@ -65,7 +65,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --nbval-saniti
 test: $(STAMP) lint
 	tests/offline.sh $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --doctest-modules \
 	  dlimits booktools tests/unit tests/test_offline.py tests/test_reader_edits.py tests/test_standalone.py \
-	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py tests/test_execute.py \
+	  tests/test_student.py tests/test_teaching.py tests/test_makefile.py tests/test_execute.py tests/test_launch.py \
 	  intro.ipynb chapters \
 	  $(NBVAL) --durations=25 $(PYTEST_ARGS)
 	tests/offline.sh $(BIN)/python -m pytest tests/book --durations=10 $(PYTEST_ARGS)

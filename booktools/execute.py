@@ -1,10 +1,11 @@
 """Execute notebooks in place and store the results of the prose's inline expressions.
 
 ``python -m booktools.execute NOTEBOOK ...`` (``make execute``) runs every code cell, as
-``jupyter nbconvert --execute --inplace`` would, and, when it reaches a markdown cell, evaluates
-that cell's ``{eval}`...` `` expressions in the same kernel — exactly what ``jupyterlab-myst``
-does when a reader renders the cell — and stores the results in the cell's ``user_expressions``
-metadata. An expression that fails stops the run with its error: the text would otherwise show a
+``jupyter nbconvert --execute --inplace`` would, and then evaluates the ``{eval}`...` ``
+expressions of every markdown cell in the same kernel — as ``jupyterlab-myst`` does when a reader
+renders the cell — and stores the results in the cell's ``user_expressions`` metadata. They are
+evaluated after the last code cell, so that a value quoted before the cell that computes it (the
+runtime in a chapter's first cell) is the run's, as with myst-nb's ``glue``. An expression that fails stops the run with its error: the text would otherwise show a
 traceback where a number belongs.
 
 ``python -m booktools.execute --from-outputs NOTEBOOK ...`` runs nothing: it recomputes the stored
@@ -35,10 +36,16 @@ class ProseClient(NotebookClient):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
                                  store_history=True):
-        if cell.cell_type == "markdown":
-            await self._evaluate_inline(cell, cell_index)
-            return cell
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell.cell_type != "markdown":
+            cell = await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        if cell_index == len(self.nb.cells) - 1:
+            # like myst-nb's glue, a quoted value is the one the whole run ends with: the text
+            # may quote a result computed further down (the runtime, in a chapter's first cell)
+            for index, other in enumerate(self.nb.cells):
+                if other.cell_type == "markdown":
+                    await self._evaluate_inline(other, index)
+        return cell
 
     async def _evaluate_inline(self, cell, cell_index):
         exprs = inline.expressions(cell.source)

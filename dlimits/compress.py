@@ -44,8 +44,9 @@ from ._validate import (
     text,
 )
 from ._validate import seed as check_seed
-from .measure import count_flops, size_on_disk
-from .runtime import record_flops
+from .data import Split
+from .measure import size_on_disk
+from .train import fit
 
 __all__ = [
     "keep_units", "slim_mlp", "prune_global", "weight_sparsity", "affine_params",
@@ -423,8 +424,12 @@ def distill_loss(z: torch.Tensor, v: torch.Tensor, y: torch.Tensor, T: float, al
 def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits: torch.Tensor,
             *, T: float = 1.0, alpha: float = 0.5, epochs: int = 3, lr: float = 3e-3,
             batch_size: int = 64, seed: int = 0, label: str = "distillation") -> nn.Module:
-    """Train ``student`` in place with :func:`distill_loss` (Adam, shuffled mini-batches) and
-    return it in eval mode. Its training FLOPs go to the notebook's ledger under ``label``.
+    """Train ``student`` in place with :func:`distill_loss` and return it in eval mode.
+
+    The training is :func:`dlimits.train.fit` (Adam, shuffled mini-batches) with the
+    distillation loss; its training FLOPs go to the notebook's ledger under ``label``, and the
+    one evaluation ``fit`` makes at the end, on the transfer set ``X`` itself, under
+    ``"evaluation"``.
 
     ``X`` holds finite floating-point inputs (one example per row), ``y`` their class indices
     and ``teacher_logits`` the teacher's finite logits, shape (examples, classes).
@@ -446,25 +451,26 @@ def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits
     lr = positive_float("lr", lr)
     seed = check_seed("seed", seed)
     text("label", label)
-    student.train()
-    opt = torch.optim.Adam(student.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(X), generator=gen).split(batch_size):
-            z = student(X[idx])
-            if not isinstance(z, torch.Tensor) or z.shape != teacher_logits[idx].shape:
-                raise ValueError(
-                    f"the student returns {tuple(getattr(z, 'shape', ()))} for a batch whose "
-                    f"teacher_logits have shape {tuple(teacher_logits[idx].shape)}: its last "
-                    "layer needs as many outputs as the teacher.")
-            loss = _distill_loss(z, teacher_logits[idx], y[idx], T, alpha, True)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    # count on a copy in eval mode: the trained student keeps its gradients empty and its
-    # batch-norm statistics untouched (counted FLOPs are the same in either mode)
-    counted = count_flops(copy.deepcopy(student).eval(), X[:1], backward=True)
-    record_flops(label, counted * epochs * len(X))
+    n_classes = teacher_logits.shape[1]
+    if n_classes < 2:
+        raise ValueError("teacher_logits must hold at least two classes per example.")
+    with torch.no_grad():
+        out = student(X[:2])
+    if not isinstance(out, torch.Tensor) or out.shape != teacher_logits[:2].shape:
+        raise ValueError(
+            f"the student returns {tuple(getattr(out, 'shape', ()))} for a batch whose "
+            f"teacher_logits have shape {tuple(teacher_logits[:2].shape)}: its last "
+            "layer needs as many outputs as the teacher.")
+    soft = teacher_logits.detach()
+    transfer = Split(X_train=X.detach().cpu().numpy(), y_train=y.cpu().numpy(),
+                     X_test=X.detach().cpu().numpy(), y_test=y.cpu().numpy(),
+                     task="classification", n_classes=n_classes, name="transfer set")
+
+    def loss(z, labels, idx):
+        return _distill_loss(z, soft[idx.to(soft.device)].to(z.device), labels, T, alpha, True)
+
+    fit(student, transfer, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+        device=X.device, label=label, loss=loss)
     return student.eval()
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from numbers import Number
 from pathlib import Path
@@ -141,15 +142,37 @@ def _from_notebook(doc: str, name: str) -> Any:
     raise KeyError(f"{doc} glues no value named {name!r} in its committed outputs.")
 
 
+def _saved_notebook() -> Path | None:
+    """The notebook this kernel runs for, when Jupyter says so (``JPY_SESSION_NAME``)."""
+    name = os.environ.get("JPY_SESSION_NAME", "")
+    if not name.endswith(".ipynb"):
+        return None
+    for path in (Path(name), Path.cwd() / Path(name).name):
+        if path.is_file():
+            return path
+    return None
+
+
 def glued_value(spec: str) -> Any:
-    """The value glued under ``name`` (``spec`` as for :func:`glued`, a format is ignored)."""
+    """The value glued under ``name`` (``spec`` as for :func:`glued`, a format is ignored).
+
+    A name not glued yet in this session — the text quotes a result computed further down, and
+    JupyterLab renders the text as *Run all* reaches it — is looked up in the notebook's saved
+    outputs, the run the text was last rendered from.
+    """
     doc, name, _ = _split(spec)
     if doc is not None:
         return _from_notebook(doc, name)
-    if name not in _GLUED:
-        raise KeyError(f"nothing is glued under {name!r} yet: run the code cells above this text "
-                       "(Run > Run All Cells) and render it again.")
-    return _GLUED[name]
+    if name in _GLUED:
+        return _GLUED[name]
+    saved = _saved_notebook()
+    if saved is not None:
+        try:
+            return _from_notebook(str(saved), name)
+        except KeyError:
+            pass
+    raise KeyError(f"nothing is glued under {name!r} yet: run the code cells of the notebook "
+                   "(Run > Run All Cells) and render this text again.")
 
 
 def _format(value: Any, fmt: str | None, spec: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,6 +254,7 @@ def fit(
     device: torch.device | str | None = None,
     eval_every: int | None = None,
     label: str = "training",
+    loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data.X_train`` and evaluate it on ``data.X_test``.
 
@@ -277,6 +279,12 @@ def fit(
         FLOPs are recorded in the ledger under ``"evaluation"``, not in ``train_flops``.
     label:
         Name under which the training FLOPs are added to the notebook's cost ledger.
+    loss:
+        The training loss, ``loss(outputs, targets, index)`` → a scalar tensor, where ``index``
+        holds the positions of the batch's examples in ``data.X_train`` (so that a loss can look
+        up what else it knows of each example, such as a teacher's logits in distillation).
+        Default: cross-entropy for classification, squared error for regression. The test set
+        is always evaluated with the default.
 
     Returns
     -------
@@ -296,6 +304,9 @@ def fit(
         raise TypeError("data must be a dlimits.data.Split (see dlimits.data.load).")
     if (epochs is None) == (steps is None):
         raise ValueError("Give exactly one of epochs= or steps=.")
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss must be a function loss(outputs, targets, index), got "
+                        f"{type(loss).__name__}.")
     batch_size = positive_int("batch_size", batch_size)
     lr = positive_float("lr", lr)
     weight_decay = positive_float("weight_decay", weight_decay, allow_zero=True)
@@ -305,8 +316,7 @@ def fit(
     text("label", label)
     if device is not None:
         check_device("device", device)
-    n = data.n_train
-    steps_per_epoch = -(-n // batch_size)
+    steps_per_epoch = -(-data.n_train // batch_size)
     total_steps = (
         positive_int("epochs", epochs) * steps_per_epoch if epochs is not None else positive_int("steps", steps)
     )
@@ -316,95 +326,110 @@ def fit(
     model = model.to(device)
     X, y, X_test, y_test = data.tensors(device)
     _check_model_fits_data(model, data, X, y)
+    opt, scheduler = _optimizer(model, optimizer, lr, weight_decay, schedule, total_steps, device)
+    run = _Run(model, opt, scheduler, label, optimizer, lr, total_steps,
+               loss or (lambda out, yb, idx: _loss(data.task, out, yb)))
+    rows = []
+    model.train()
+    for idx in _batches(data.n_train, batch_size, total_steps, seed, device):
+        run.step(X[idx], y[idx], idx)
+        if run.steps % eval_every == 0 or run.steps == total_steps:
+            rows.append(run.evaluate(X_test, y_test, data.task, steps_per_epoch))
+    seconds = time.perf_counter() - run.start
+    record_flops(label, run.flops)
+    model.eval()
+    return TrainResult(
+        model=model,
+        history=pd.DataFrame(rows),
+        train_flops=run.flops,
+        seconds=seconds,
+        n_params=sum(p.numel() for p in model.parameters()),
+        steps=total_steps,
+        learning_rates=np.array(run.learning_rates),
+    )
+
+
+def _optimizer(model: nn.Module, name: str, lr: float, weight_decay: float, schedule: str,
+               total_steps: int, device: torch.device):
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters.")
     # fused kernels update all parameters in one call: several times less overhead per step
     # for the small models of this course
     fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
-    if optimizer == "sgd":
+    if name == "sgd":
         opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay, **fused)
-    elif optimizer == "adamw":
+    elif name == "adamw":
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **fused)
     else:
         opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, **fused)
-    scheduler = (
-        torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-        if schedule == "cosine"
-        else None
-    )
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
+                 if schedule == "cosine" else None)
+    return opt, scheduler
 
+
+def _batches(n: int, batch_size: int, total_steps: int, seed: int, device: torch.device):
+    """Indices of ``total_steps`` mini-batches: reshuffled (by ``seed``) at every pass."""
     gen = torch.Generator().manual_seed(seed)
-    flops_by_shape: dict[int, int] = {}
-    flops_total, step, losses = 0, 0, []
-    rows, learning_rates = [], []
-
-    def diverged(where: str, value: float) -> TrainingDiverged:
-        record_flops(label, flops_total)  # the compute was spent all the same
-        return TrainingDiverged(
-            f"Training diverged: {where} became {value} at step {step} of {total_steps} "
-            f"(optimizer={optimizer!r}, lr={lr:g}). Try a smaller learning rate, e.g. "
-            f"lr={lr / 10:g}.",
-            step=step, loss=value, lr=lr,
-        )
-
-    model.train()
-    start = time.perf_counter()
-    order = torch.empty(0, dtype=torch.long)
-    pos = 0
-    while step < total_steps:
+    order, pos = torch.empty(0, dtype=torch.long), 0
+    for _ in range(total_steps):
         if pos >= len(order):
             order, pos = torch.randperm(n, generator=gen).to(device), 0
-        idx = order[pos : pos + batch_size]
+        yield order[pos : pos + batch_size]
         pos += batch_size
-        xb, yb = X[idx], y[idx]
 
-        learning_rates.append(float(opt.param_groups[0]["lr"]))
 
-        def one_step(xb: torch.Tensor, yb: torch.Tensor) -> float:
-            opt.zero_grad(set_to_none=True)
-            loss = _loss(data.task, model(xb), yb)
-            loss.backward()
-            opt.step()
-            if scheduler is not None:
-                scheduler.step()
-            return float(loss.detach())
+class _Run:
+    """The state of one training run: optimiser steps, counted FLOPs, losses, learning rates."""
 
-        if len(idx) not in flops_by_shape:
+    def __init__(self, model, opt, scheduler, label, optimizer, lr, total_steps, loss):
+        self.model, self.opt, self.scheduler, self.loss = model, opt, scheduler, loss
+        self.label, self.optimizer, self.lr, self.total_steps = label, optimizer, lr, total_steps
+        self.flops_by_shape: dict[int, int] = {}
+        self.flops, self.steps, self.losses, self.learning_rates = 0, 0, [], []
+        self.start = time.perf_counter()
+
+    def _one_step(self, xb, yb, idx) -> float:
+        self.opt.zero_grad(set_to_none=True)
+        value = self.loss(self.model(xb), yb, idx)
+        if not isinstance(value, torch.Tensor) or value.ndim != 0:
+            raise TypeError("loss(outputs, targets, index) must return a scalar tensor, got "
+                            f"{type(value).__name__} {tuple(getattr(value, 'shape', ()))}.")
+        value.backward()
+        self.opt.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return float(value.detach())
+
+    def step(self, xb, yb, idx) -> None:
+        self.learning_rates.append(float(self.opt.param_groups[0]["lr"]))
+        if len(idx) not in self.flops_by_shape:
             with FlopCounterMode(display=False) as counter:
-                losses.append(one_step(xb, yb))
-            flops_by_shape[len(idx)] = int(counter.get_total_flops())
+                self.losses.append(self._one_step(xb, yb, idx))
+            self.flops_by_shape[len(idx)] = int(counter.get_total_flops())
         else:
-            losses.append(one_step(xb, yb))
-        flops_total += flops_by_shape[len(idx)]
-        step += 1
-        if not math.isfinite(losses[-1]):
-            raise diverged("the training loss", losses[-1])
-        if step % eval_every == 0 or step == total_steps:
-            metrics = evaluate(model, X_test, y_test, data.task)
-            if not math.isfinite(metrics["loss"]):
-                raise diverged("the test loss", metrics["loss"])
-            rows.append(
-                {
-                    "epoch": step / steps_per_epoch,
-                    "step": step,
-                    "train_loss": float(np.mean(losses)),
-                    "test_loss": metrics["loss"],
-                    "test_error": metrics["error"],
-                    "flops": flops_total,
-                    "seconds": time.perf_counter() - start,
-                }
-            )
-            losses = []
-    seconds = time.perf_counter() - start
-    record_flops(label, flops_total)
-    model.eval()
-    return TrainResult(
-        model=model,
-        history=pd.DataFrame(rows),
-        train_flops=flops_total,
-        seconds=seconds,
-        n_params=sum(p.numel() for p in model.parameters()),
-        steps=total_steps,
-        learning_rates=np.array(learning_rates),
-    )
+            self.losses.append(self._one_step(xb, yb, idx))
+        self.flops += self.flops_by_shape[len(idx)]
+        self.steps += 1
+        if not math.isfinite(self.losses[-1]):
+            raise self.diverged("the training loss", self.losses[-1])
+
+    def evaluate(self, X_test, y_test, task: str, steps_per_epoch: int) -> dict:
+        metrics = evaluate(self.model, X_test, y_test, task)
+        if not math.isfinite(metrics["loss"]):
+            raise self.diverged("the test loss", metrics["loss"])
+        row = {"epoch": self.steps / steps_per_epoch, "step": self.steps,
+               "train_loss": float(np.mean(self.losses)), "test_loss": metrics["loss"],
+               "test_error": metrics["error"], "flops": self.flops,
+               "seconds": time.perf_counter() - self.start}
+        self.losses = []
+        return row
+
+    def diverged(self, where: str, value: float) -> TrainingDiverged:
+        record_flops(self.label, self.flops)  # the compute was spent all the same
+        return TrainingDiverged(
+            f"Training diverged: {where} became {value} at step {self.steps} of "
+            f"{self.total_steps} (optimizer={self.optimizer!r}, lr={self.lr:g}). Try a smaller "
+            f"learning rate, e.g. lr={self.lr / 10:g}.",
+            step=self.steps, loss=value, lr=self.lr,
+        )

@@ -52,3 +52,15 @@ def test_cli_refuses_what_is_not_a_notebook(tmp_path, capsys):
     with pytest.raises(SystemExit):
         execute.main([str(tmp_path / "missing.ipynb")])
     assert "is not a notebook file" in capsys.readouterr().err
+
+
+def test_a_value_quoted_before_the_cell_that_computes_it_is_the_runs(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from dlimits.prose import glue, glued"),
+                nbformat.v4.new_markdown_cell('Runs in {eval}`glued("t:.0f")` s.'),
+                nbformat.v4.new_code_cell("glue('t', 41.7)")]
+    path = tmp_path / "forward.ipynb"
+    nbformat.write(nb, path)
+    execute.execute(path)
+    stored = inline.stored(nbformat.read(path, as_version=4).cells[1])
+    assert stored[0]["result"]["data"]["text/plain"] == "42"

@@ -42,7 +42,8 @@ def test_chapter_anatomy(path):
     markdown = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
     code = [c for c in cells if c["cell_type"] == "code"]
 
-    assert _src(cells[0]).lstrip().startswith("# "), "the first cell must hold the chapter title"
+    title = next(c for c in cells if c["cell_type"] == "markdown")
+    assert _src(title).lstrip().startswith("# "), "the first markdown cell must hold the title"
     assert "Learning objectives" in markdown, "learning objectives admonition missing"
     assert '{eval}`glued("nb_runtime' in markdown, "the measured runtime is not shown"
     assert re.search(r"Key takeaways", markdown), "key takeaways missing"
@@ -195,11 +196,16 @@ def test_data_tables_carry_a_source_on_every_row(csv):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_the_first_code_cell_tells_a_reader_what_it_needs(path):
-    """A notebook downloaded on its own says where to get the course package."""
-    first = next(c for c in _cells(path) if c["cell_type"] == "code")
-    assert _src(first).startswith("# Needs the course's package dlimits"), (
-        "the first code cell must open with the two comment lines of CONTRIBUTING.md")
+def test_the_first_code_cell_finds_or_fetches_the_course_package(path):
+    """The first cell is the setup cell generated from _config.yml (booktools.launch): it says
+    what the notebook needs, fetches it in Colab, stops with directions elsewhere, and imports
+    ``glued`` before the title cell, whose numbers JupyterLab evaluates as Run all reaches it."""
+    from booktools import launch
+
+    first = _cells(path)[0]
+    assert _src(first) == launch.cell_source(), (
+        "the first code cell is not the setup cell: run python -m booktools.launch on the notebook")
+    assert launch.TAG in _tags(first) and "nbval-check-output" not in _tags(first)
 
 
 PROCESS_TALK = re.compile(
@@ -271,6 +277,11 @@ def test_prose_numbers_read_in_jupyterlab_and_on_the_site(path):
             continue
         text = _src(cell)
         assert "{glue" not in text, f"markdown cell {i} uses a {{glue}} role; use {{eval}}`glued(...)`"
+        if INLINE.search(text):
+            assert any("glued" in _src(c) and "import" in _src(c)
+                       for c in _cells(path)[:i] if c["cell_type"] == "code"), (
+                f"cell {i} quotes a number before any cell imports glued: JupyterLab would "
+                "show an error there during Run all")
         for expr in INLINE.findall(text):
             assert re.fullmatch(r"""glued\((["'])[^"']+\1\)""", expr), (
                 f"markdown cell {i}: {{eval}}`{expr}` should quote a glued value, glued('name:format')")

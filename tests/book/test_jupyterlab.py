@@ -121,7 +121,7 @@ def _titles() -> dict[str, str]:
     """Page file name (without suffix) -> its title, for every notebook and markdown page."""
     titles = {}
     for path in [ROOT / "intro.ipynb", *ROOT.glob("chapters/**/*.ipynb")]:
-        first = json.loads(path.read_text())["cells"][0]
+        first = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
         titles[path.stem] = "".join(first["source"]).splitlines()[0].lstrip("# ").strip()
     return titles
 

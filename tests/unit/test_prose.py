@@ -73,7 +73,7 @@ def test_glue_refuses_what_the_text_cannot_quote():
 
 
 def test_glued_says_what_is_missing_or_malformed():
-    with pytest.raises(KeyError, match="run the code cells above"):
+    with pytest.raises(KeyError, match="run the code cells of the notebook"):
         prose.glued("never_glued:.1f")
     prose.glue("v", "faster than")
     with pytest.raises(ValueError, match="cannot format 'faster than'"):
@@ -97,3 +97,24 @@ def test_glued_quotes_another_notebook_from_its_committed_outputs(tmp_path, monk
         prose.glued("other.ipynb::nothing")
     with pytest.raises(FileNotFoundError, match="missing.ipynb"):
         prose.glued("missing.ipynb::halve")
+
+
+def test_a_value_quoted_before_it_is_computed_comes_from_the_saved_notebook(tmp_path, monkeypatch):
+    """JupyterLab renders the text as Run all reaches it; a value glued further down (the runtime
+    in a chapter's first cell) is then the one of the notebook's saved run."""
+    saved = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "metadata": {"scrapbook": {
+            "name": "nb_runtime", "mime_prefix": "application/papermill.record/"}},
+         "data": {"application/papermill.record/text/plain": "27.6"}}]}]}
+    (tmp_path / "chapter.ipynb").write_text(json.dumps(saved))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", "chapters/part9/chapter.ipynb")
+    assert prose.glued("nb_runtime:.0f") == "28"
+    prose.glue("nb_runtime", 31.2)  # once this run has glued it, this run's value
+    assert prose.glued("nb_runtime:.0f") == "31"
+    with pytest.raises(KeyError, match="nothing is glued under 'other'"):
+        prose.glued("other")
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    prose.forget()
+    with pytest.raises(KeyError):
+        prose.glued("nb_runtime")

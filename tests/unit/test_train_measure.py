@@ -248,3 +248,32 @@ def test_paired_reports_ratios_to_the_first_call_and_refuses_bad_calls():
         paired([("a", small), ("a", big)], x)
     with pytest.raises(ValueError, match="rounds"):
         paired({"a": small, "b": big}, x, rounds=0)
+
+
+def test_fit_takes_a_loss_that_sees_each_batchs_positions():
+    """fit(loss=...) trains on the given loss; index lets it look up per-example values."""
+    from dlimits import data, models, train
+
+    split = data.teacher_student(64, 16, n_features=3, task="classification", n_classes=2, seed=0)
+    seen = []
+
+    def loss(out, yb, idx):
+        seen.append(idx.clone())
+        return torch.nn.functional.cross_entropy(out, yb)
+
+    a = train.fit(models.mlp(3, [4], 2, seed=0), split, epochs=2, batch_size=16, loss=loss)
+    b = train.fit(models.mlp(3, [4], 2, seed=0), split, epochs=2, batch_size=16)
+    # the default loss is the same cross-entropy: the same weights
+    for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+    positions = torch.cat(seen[:4])
+    assert sorted(positions.tolist()) == list(range(64)), "each pass shows every example once"
+    # a loss that ignores the labels trains something else
+    c = train.fit(models.mlp(3, [4], 2, seed=0), split, epochs=2, batch_size=16,
+                  loss=lambda out, yb, idx: (out ** 2).mean())
+    assert not torch.allclose(c.model[0].weight, a.model[0].weight)
+    with pytest.raises(TypeError, match="loss must be a function"):
+        train.fit(models.mlp(3, [4], 2, seed=0), split, epochs=1, loss="mse")
+    with pytest.raises(TypeError, match="scalar tensor"):
+        train.fit(models.mlp(3, [4], 2, seed=0), split, epochs=1,
+                  loss=lambda out, yb, idx: out)
