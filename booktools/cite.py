@@ -9,8 +9,8 @@ keys in the link's title::
     [(Amodei and Hernandez, 2018; Sevilla et al., 2022)](https://... "cite:p amodei2018ai,sevilla2022compute")
 
 When the website is built, :func:`to_roles` turns every such link back into the
-``{cite:t}``/``{cite:p}`` role of sphinxcontrib-bibtex (the course's Sphinx extension does it as
-each notebook is read), so the site's citations, hover cards and per-chapter reference lists are
+``{cite:t}``/``{cite:p}`` role of sphinxcontrib-bibtex (the course's Sphinx extension,
+``booktools.sphinx_ext``, does it as each notebook is read), so the site's citations, hover cards and per-chapter reference lists are
 unchanged. The link's text and address are generated from ``assets/references.bib``; a test
 regenerates them and fails if one has drifted.
 
@@ -93,17 +93,6 @@ def citations(markdown: str) -> list[tuple[str, str, str, list[str]]]:
     """``(text, url, kind, keys)`` of every citation link of ``markdown``."""
     return [(m.group(1), m.group(2), m.group(3), m.group(4).split(","))
             for m in LINK.finditer(markdown)]
-
-
-def notebook_to_roles(text: str) -> str:
-    """A notebook's JSON with the citation links of its markdown cells turned into roles."""
-    nb = json.loads(text)
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            source = "".join(cell.get("source", ""))
-            if "cite:" in source:
-                cell["source"] = to_roles(source)
-    return json.dumps(nb, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,9 +21,10 @@
   executed): the site shows the committed run, as for every other output. myst-nb's own
   ``{eval}`` role needs a running kernel; ours replaces it. A missing or failed result is a
   warning, which ``-W`` turns into an error.
-* Citations are written in the notebooks as Markdown links that read in JupyterLab
-  (:mod:`booktools.cite`); as each notebook is read, they are turned back into
-  sphinxcontrib-bibtex's ``{cite:t}``/``{cite:p}`` roles, so the site's citations are real ones.
+* Citations and references to figures and exercises are written in the notebooks as Markdown
+  links that read in JupyterLab (:mod:`booktools.cite`, :mod:`booktools.crossref`); as each
+  notebook is read, they are turned back into sphinxcontrib-bibtex's ``{cite:t}``/``{cite:p}``
+  and Sphinx's ``{numref}``/``{ref}`` roles, so the site's citations and numbers are real ones.
 * sphinx-thebe adds its inline configuration script twice under Jupyter Book 1.0, which makes the
   browser report "Identifier 'THEBE_JS_URL' has already been declared" on every page. We drop
   repeated inline scripts before each page is written.
@@ -93,11 +94,20 @@ class StoredEvalRole(SphinxRole):
         return [node], []
 
 
-def _citation_roles(app, docname, source):
-    from . import cite
+def _links_to_roles(app, docname, source):
+    """Citation and reference links of a notebook (which read in JupyterLab) become the roles
+    the site numbers and resolves: :mod:`booktools.cite`, :mod:`booktools.crossref`."""
+    from . import cite, crossref
 
-    if Path(app.env.doc2path(docname)).suffix == ".ipynb" and "cite:" in source[0]:
-        source[0] = cite.notebook_to_roles(source[0])
+    if Path(app.env.doc2path(docname)).suffix != ".ipynb":
+        return
+    nb = json.loads(source[0])
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell.get("source", ""))
+            if '"cite:' in text or '"numref")' in text or '"ref")' in text:
+                cell["source"] = crossref.to_roles(cite.to_roles(text))
+    source[0] = json.dumps(nb, ensure_ascii=False)
 
 
 def _parse(stamp: str) -> datetime:
@@ -327,7 +337,7 @@ def _repair_accessibility(app, exception):
 
 def setup(app):
     app.add_role("eval", StoredEvalRole(), override=True)
-    app.connect("source-read", _citation_roles)
+    app.connect("source-read", _links_to_roles)
     app.add_node(external_links_node)
     app.add_directive("external-links", ExternalLinks)
     app.connect("doctree-read", _collect_links)

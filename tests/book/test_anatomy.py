@@ -332,3 +332,24 @@ def test_citations_read_in_jupyterlab_and_match_the_bibliography(path):
             expected = cite.link(kind, keys)
             assert f'[{shown}]({url} "cite:{kind} {",".join(keys)}")' == expected, (
                 f"markdown cell {i}: {shown!r} should read {expected}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_references_to_figures_and_exercises_say_where_they_are(path):
+    """``{numref}`fig-x` `` shows a bare label in JupyterLab; the notebooks write
+    ``[the figure below](#fig-x "numref")`` instead (the site turns it back into the role). The
+    words must be those ``python -m booktools.crossref`` generates from where the target is."""
+    from booktools import crossref
+
+    index = crossref._chapters()
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = _src(cell)
+        assert not crossref.ROLE.search(text), (
+            f"markdown cell {i} has a {{numref}}/{{ref}} role without text; run "
+            "python -m booktools.crossref on the notebook")
+        for shown, label, role, pos in crossref.links(text):
+            expected = crossref.link(role, label, path, i, text, pos, index)
+            assert f'[{shown}](#{label} "{role}")' == expected, (
+                f"markdown cell {i}: {shown!r} should now read {expected}")
