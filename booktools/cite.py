@@ -14,8 +14,12 @@ When the website is built, :func:`to_roles` turns every such link back into the
 unchanged. The link's text and address are generated from ``assets/references.bib``; a test
 regenerates them and fails if one has drifted.
 
+JupyterLab cannot show the chapter's ``{bibliography}`` either, so the references cell also holds
+the list of the sources the notebook cites, between two MyST comments; the site drops the list
+and shows its own bibliography.
+
 ``python -m booktools.cite NOTEBOOK ...`` rewrites any ``{cite:t}``/``{cite:p}`` role an author
-typed into this form.
+typed into this form and writes the list of sources afresh.
 """
 
 from __future__ import annotations
@@ -95,6 +99,57 @@ def citations(markdown: str) -> list[tuple[str, str, str, list[str]]]:
             for m in LINK.finditer(markdown)]
 
 
+START, END = "% the sources cited in this notebook, for JupyterLab", "% end of the sources"
+SOURCES = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.S)
+
+
+def reference_list(keys: list[str], bib: Path = BIB) -> str:
+    """The entries ``keys`` of the bibliography as a Markdown list, in the site's order and style
+    (pybtex's "plain" style, which the site's chapter bibliographies use)."""
+    from pybtex.database import parse_file as parse
+    from pybtex.plugin import find_plugin
+    from pybtex.style.formatting.plain import Style
+
+    db = parse(str(bib))
+    missing = [k for k in keys if k not in db.entries]
+    if missing:
+        raise KeyError(f"no entry in {bib.name} for {missing!r}")
+    backend = find_plugin("pybtex.backends", "markdown")()
+    entries = Style().format_entries([db.entries[k] for k in dict.fromkeys(keys)])
+    return "\n".join("- " + " ".join(e.text.render(backend).split("\n")) for e in entries)
+
+
+def sources_block(keys: list[str], bib: Path = BIB) -> str:
+    """What the references cell of a notebook adds for JupyterLab, which has no bibliography:
+    the list of the sources cited, between two MyST comments (removed again on the site)."""
+    return f"{START}\n{reference_list(keys, bib)}\n{END}\n"
+
+
+def without_sources(markdown: str) -> str:
+    """``markdown`` without the JupyterLab-only list of sources (as the site reads it)."""
+    return SOURCES.sub("", markdown)
+
+
+def cited_keys(cells: list[dict]) -> list[str]:
+    """Every key cited in the markdown cells, in order of first citation."""
+    keys: dict[str, None] = {}
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for *_, cell_keys in citations("".join(cell.get("source", ""))):
+                keys.update(dict.fromkeys(cell_keys))
+    return list(keys)
+
+
+def with_sources(markdown: str, keys: list[str], bib: Path = BIB) -> str:
+    """The references cell ``markdown`` with its list of sources written afresh."""
+    match = re.search(r"```\{bibliography\}.*?\n```[ \t]*\n?", without_sources(markdown), re.S)
+    if match is None:
+        raise ValueError("not a references cell: it has no {bibliography} directive")
+    text = without_sources(markdown)
+    head, tail = text[:match.end()].rstrip("\n"), text[match.end():].lstrip("\n")
+    return head + "\n\n" + sources_block(keys, bib) + ("\n" + tail if tail else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m booktools.cite",
                                      description="write {cite:t}/{cite:p} roles as citation links")
@@ -114,9 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             if new != source:
                 n += len(ROLE.findall(source))
                 cell["source"] = new.splitlines(keepends=True)
+        keys = cited_keys(nb["cells"])
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and "```{bibliography}" in source and keys:
+                cell["source"] = with_sources(source, keys).splitlines(keepends=True)
         path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
                         encoding="utf-8")
-        print(f"{path}: {n} citation(s) written as links")
+        print(f"{path}: {n} citation(s) written as links, {len(keys)} source(s) listed")
     return 0
 
 

@@ -105,8 +105,7 @@ def _links_to_roles(app, docname, source):
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":
             text = "".join(cell.get("source", ""))
-            if '"cite:' in text or '"numref")' in text or '"ref")' in text:
-                cell["source"] = crossref.to_roles(cite.to_roles(text))
+            cell["source"] = crossref.to_roles(cite.to_roles(cite.without_sources(text)))
     source[0] = json.dumps(nb, ensure_ascii=False)
 
 

@@ -353,3 +353,19 @@ def test_references_to_figures_and_exercises_say_where_they_are(path):
             expected = crossref.link(role, label, path, i, text, pos, index)
             assert f'[{shown}](#{label} "{role}")' == expected, (
                 f"markdown cell {i}: {shown!r} should now read {expected}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_references_cell_lists_the_sources_for_jupyterlab(path):
+    """JupyterLab cannot show ``{bibliography}``: the references cell also lists the sources the
+    notebook cites (the site removes the list and shows its own), as booktools.cite writes it."""
+    from booktools import cite
+
+    cells = _cells(path)
+    keys = cite.cited_keys(cells)
+    refs = [c for c in cells if c["cell_type"] == "markdown" and "```{bibliography}" in _src(c)]
+    if not keys:
+        return
+    assert len(refs) == 1, "one references cell, with the {bibliography} directive"
+    assert _src(refs[0]) == cite.with_sources(_src(refs[0]), keys), (
+        "the list of sources is missing or out of date: run python -m booktools.cite on it")
