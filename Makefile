@@ -89,8 +89,9 @@ test-notebooks: $(STAMP)
 test-site: $(STAMP)
 	tests/offline.sh $(BIN)/python -m pytest tests/book $(PYTEST_ARGS)
 
+# jupyterlab-myst (in requirements.txt) renders the text as on the site; no news feed is fetched
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters
+	$(BIN)/jupyter lab --LabApp.news_url=None chapters
 
 # Runs every code cell and stores, in each markdown cell, the results of its inline expressions
 # ({eval}`glued("name:.1f")`), as jupyterlab-myst does when a reader renders the cell.
