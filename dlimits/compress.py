@@ -454,8 +454,11 @@ def distill(student: nn.Module, X: torch.Tensor, y: torch.Tensor, teacher_logits
     n_classes = teacher_logits.shape[1]
     if n_classes < 2:
         raise ValueError("teacher_logits must hold at least two classes per example.")
+    was_training = student.training
+    student.eval()  # a look at the output's shape must not move batch-norm statistics
     with torch.no_grad():
         out = student(X[:2])
+    student.train(was_training)
     if not isinstance(out, torch.Tensor) or out.shape != teacher_logits[:2].shape:
         raise ValueError(
             f"the student returns {tuple(getattr(out, 'shape', ()))} for a batch whose "
