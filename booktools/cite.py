@@ -24,16 +24,16 @@ typed into this form and writes the list of sources afresh.
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import functools
-import json
 import re
 import sys
 from pathlib import Path
 
 import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 from pybtex.database import parse_file
+
+from . import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "assets" / "references.bib"
@@ -151,15 +151,10 @@ def with_sources(markdown: str, keys: list[str], bib: Path = BIB) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booktools.cite",
-                                     description="write {cite:t}/{cite:p} roles as citation links")
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
+    args = notebooks.arguments("booktools.cite", "write {cite:t}/{cite:p} roles as citation links",
+                               argv)
     for path in args.notebooks:
-        if path.suffix != ".ipynb" or not path.is_file():
-            parser.error(f"{path} is not a notebook file")
-    for path in args.notebooks:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = notebooks.read(path)
         n = 0
         for cell in nb["cells"]:
             if cell["cell_type"] != "markdown":
@@ -174,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             source = "".join(cell["source"])
             if cell["cell_type"] == "markdown" and "```{bibliography}" in source and keys:
                 cell["source"] = with_sources(source, keys).splitlines(keepends=True)
-        path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        notebooks.write(path, nb)
         print(f"{path}: {n} citation(s) written as links, {len(keys)} source(s) listed")
     return 0
 

@@ -16,11 +16,11 @@ regenerates them and fails if a cell has moved.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from pathlib import Path
+
+from . import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE = re.compile(r"\{(numref|ref)\}`([\w\-]+)`")  # only roles without explicit text
@@ -31,7 +31,7 @@ KIND = {"numref": "figure", "ref": "exercise"}
 def targets(path: Path) -> dict[str, int]:
     """``{label: cell index}`` of the figures (cell metadata) and exercises of a notebook."""
     found = {}
-    for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+    for i, cell in enumerate(notebooks.read(path)["cells"]):
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
         if "name" in figure:
             found[figure["name"]] = i
@@ -52,7 +52,7 @@ def _chapters() -> dict[str, tuple[Path, int]]:
 
 
 def _title(path: Path) -> str:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cells = notebooks.read(path)["cells"]
     first = next(c for c in cells if c["cell_type"] == "markdown")
     return "".join(first["source"]).splitlines()[0].lstrip("# ").strip()
 
@@ -107,7 +107,7 @@ def links(markdown: str) -> list[tuple[str, str, str, int]]:
 def rewrite(path: Path, index=None) -> int:
     """Write the reference links of ``path`` afresh (roles and moved links); return how many."""
     index = _chapters() if index is None else index
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = notebooks.read(path)
     n = 0
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "markdown":
@@ -118,19 +118,13 @@ def rewrite(path: Path, index=None) -> int:
             n += 1
             cell["source"] = new.splitlines(keepends=True)
     if n:
-        path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        notebooks.write(path, nb)
     return n
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booktools.crossref",
-                                     description="write figure and exercise references as links")
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    for path in args.notebooks:
-        if path.suffix != ".ipynb" or not path.is_file():
-            parser.error(f"{path} is not a notebook file")
+    args = notebooks.arguments("booktools.crossref",
+                               "write figure and exercise references as links", argv)
     for path in args.notebooks:
         print(f"{path}: {rewrite(path)} markdown cell(s) rewritten")
     return 0

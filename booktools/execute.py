@@ -15,14 +15,13 @@ change of wording that quotes values the committed run already produced.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from booktools import inline
+from booktools import inline, notebooks
 
 TIMEOUT = 300
 
@@ -99,15 +98,13 @@ def fill_from_outputs(path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booktools.execute", description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--from-outputs", action="store_true",
-                        help="recompute stored glued() results from the committed outputs; run nothing")
-    parser.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds per cell")
-    args = parser.parse_args(argv)
-    for path in args.notebooks:
-        if path.suffix != ".ipynb" or not path.is_file():
-            parser.error(f"{path} is not a notebook file")
+    def options(parser):
+        parser.add_argument("--from-outputs", action="store_true",
+                            help="recompute stored glued() results from the committed outputs; "
+                                 "run nothing")
+        parser.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds per cell")
+
+    args = notebooks.arguments("booktools.execute", __doc__.split("\n\n")[0], argv, options)
     for path in args.notebooks:
         if args.from_outputs:
             print(f"{path}: {fill_from_outputs(path)} markdown cell(s) updated")

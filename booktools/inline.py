@@ -17,8 +17,8 @@ This module finds the expressions of a cell and computes or checks their stored 
 
 from __future__ import annotations
 
-import ast
 import re
+from pathlib import Path
 from typing import Any
 
 ROLE = re.compile(r"\{eval\}`([^`]+)`")
@@ -44,20 +44,9 @@ def stored(cell: dict) -> list[dict]:
 
 def glued_outputs(nb: dict) -> dict[str, Any]:
     """Every value a notebook glued, from its committed outputs: ``{name: value}``."""
-    values: dict[str, Any] = {}
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            book = out.get("metadata", {}).get("scrapbook", {})
-            name = book.get("name")
-            if name is None:
-                continue
-            text = out.get("data", {}).get(book.get("mime_prefix", "") + "text/plain", "")
-            text = "".join(text) if isinstance(text, list) else text
-            try:
-                values[name] = ast.literal_eval(text)
-            except (SyntaxError, ValueError):
-                values[name] = text
-    return values
+    from dlimits.prose import glued_outputs as from_outputs
+
+    return from_outputs(nb)
 
 
 def results_from_outputs(nb: dict, cell: dict, notebook_dir=None) -> list[dict]:
@@ -81,10 +70,9 @@ def results_from_outputs(nb: dict, cell: dict, notebook_dir=None) -> list[dict]:
         if doc is not None:
             if notebook_dir is None:
                 raise ValueError(f"{expr!r} quotes another notebook: pass notebook_dir.")
-            import json
-            from pathlib import Path
-            other = json.loads((Path(notebook_dir) / doc).read_text(encoding="utf-8"))
-            other_values = glued_outputs(other)
+            from . import notebooks
+
+            other_values = glued_outputs(notebooks.read(Path(notebook_dir) / doc))
             if name not in other_values:
                 raise KeyError(f"{doc} glues no value named {name!r}.")
             value = other_values[name]

@@ -15,12 +15,12 @@ repository.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import yaml
+
+from . import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENING = ("# Run this cell first. The notebook needs the course's package dlimits and its\n"
@@ -65,7 +65,7 @@ from dlimits.prose import glued  # shows the numbers in the text'''
 def write(path: Path) -> bool:
     """Make the setup cell the first cell of ``path`` (before the title, so that the text's
     numbers can be shown from the start); return whether the notebook changed."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = notebooks.read(path)
     source = cell_source()
     cells = nb["cells"]
     at = [i for i, c in enumerate(cells) if TAG in c.get("metadata", {}).get("tags", [])]
@@ -85,19 +85,12 @@ def write(path: Path) -> bool:
         imports["source"] = lines
     if before == (True, source):
         return False
-    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    notebooks.write(path, nb)
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m booktools.launch",
-                                     description="write the setup cell into notebooks")
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    for path in args.notebooks:
-        if path.suffix != ".ipynb" or not path.is_file():
-            parser.error(f"{path} is not a notebook file")
+    args = notebooks.arguments("booktools.launch", "write the setup cell into notebooks", argv)
     for path in args.notebooks:
         print(f"{path}: {'written' if write(path) else 'up to date'}")
     return 0

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Shown", "glue", "glued", "glued_value", "forget"]
+__all__ = ["Shown", "forget", "glue", "glued", "glued_outputs", "glued_value"]
 
 _GLUED: dict[str, Any] = {}
 _NAME = re.compile(r"[A-Za-z_]\w*\Z")
@@ -122,24 +122,33 @@ def _split(spec: str) -> tuple[str | None, str, str | None]:
     return doc, name, (fmt or None)
 
 
+def glued_outputs(nb: dict) -> dict[str, Any]:
+    """Every value a notebook (a dict read from its file) glued, from its saved outputs."""
+    values: dict[str, Any] = {}
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            book = out.get("metadata", {}).get("scrapbook", {})
+            if "name" not in book:
+                continue
+            text = out.get("data", {}).get(book.get("mime_prefix", "") + "text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            try:
+                values[book["name"]] = ast.literal_eval(text)
+            except (SyntaxError, ValueError):
+                values[book["name"]] = text
+    return values
+
+
 def _from_notebook(doc: str, name: str) -> Any:
     path = Path(doc)
     if not path.exists():
         raise FileNotFoundError(
             f"glued() quotes {name!r} from {doc}, which is not next to this notebook (the path is "
             f"relative to the notebook's folder, where its kernel runs: {Path.cwd()}).")
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            book = out.get("metadata", {}).get("scrapbook", {})
-            if book.get("name") == name:
-                text = out.get("data", {}).get(book.get("mime_prefix", "") + "text/plain", "")
-                text = "".join(text) if isinstance(text, list) else text
-                try:
-                    return ast.literal_eval(text)
-                except (SyntaxError, ValueError):
-                    return text
-    raise KeyError(f"{doc} glues no value named {name!r} in its committed outputs.")
+    values = glued_outputs(json.loads(path.read_text(encoding="utf-8")))
+    if name not in values:
+        raise KeyError(f"{doc} glues no value named {name!r} in its committed outputs.")
+    return values[name]
 
 
 def _saved_notebook() -> Path | None:
