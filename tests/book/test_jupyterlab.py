@@ -222,6 +222,8 @@ def test_a_number_in_the_prose_follows_a_learners_edit(lab, page):
     for k, cell in enumerate(saved["cells"]):
         if cell["cell_type"] != "markdown":
             continue
+        failed = [item for item in inline.stored(cell) if item["result"].get("status") != "ok"]
+        assert not failed, f"cell {k} showed an error during Run all: {failed[0]}"
         expected = inline.results_from_outputs(saved, cell, root / "chapters/part1")
         for got, want in zip(inline.stored(cell), expected, strict=True):
             name = re.match(r'glued\("(?:[^"]*::)?(\w+)', want["expression"]).group(1)
