@@ -85,12 +85,17 @@ def test_glued_says_what_is_missing_or_malformed():
         prose.glued("other.md::v")
 
 
+def _saved(path, name: str, text: str) -> None:
+    """A saved notebook whose one code cell glued ``name`` (as myst-nb stores it, display=False)."""
+    prefix = "application/papermill.record/"
+    output = {"output_type": "display_data",
+              "metadata": {"scrapbook": {"name": name, "mime_prefix": prefix}},
+              "data": {prefix + "text/plain": text}}
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [output]}]}))
+
+
 def test_glued_quotes_another_notebook_from_its_committed_outputs(tmp_path, monkeypatch):
-    other = {"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "display_data", "metadata": {"scrapbook": {
-            "name": "halve", "mime_prefix": "application/papermill.record/"}},
-         "data": {"application/papermill.record/text/plain": "1234.5678"}}]}]}
-    (tmp_path / "other.ipynb").write_text(json.dumps(other))
+    _saved(tmp_path / "other.ipynb", "halve", "1234.5678")
     monkeypatch.chdir(tmp_path)
     assert prose.glued("other.ipynb::halve:,.1f") == "1,234.6"
     with pytest.raises(KeyError, match="no value named 'nothing'"):
@@ -102,11 +107,7 @@ def test_glued_quotes_another_notebook_from_its_committed_outputs(tmp_path, monk
 def test_a_value_quoted_before_it_is_computed_comes_from_the_saved_notebook(tmp_path, monkeypatch):
     """JupyterLab renders the text as Run all reaches it; a value glued further down (the runtime
     in a chapter's first cell) is then the one of the notebook's saved run."""
-    saved = {"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "display_data", "metadata": {"scrapbook": {
-            "name": "nb_runtime", "mime_prefix": "application/papermill.record/"}},
-         "data": {"application/papermill.record/text/plain": "27.6"}}]}]}
-    (tmp_path / "chapter.ipynb").write_text(json.dumps(saved))
+    _saved(tmp_path / "chapter.ipynb", "nb_runtime", "27.6")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("JPY_SESSION_NAME", "chapters/part9/chapter.ipynb")
     assert prose.glued("nb_runtime:.0f") == "28"
